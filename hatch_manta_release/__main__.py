@@ -1,0 +1,3 @@
+from hatch_manta_release.cli import main
+
+main()
