@@ -24,12 +24,14 @@ class MantaReleaseVersionSource(VersionSourceInterface):
             config = load_config(self.root)
             resolved = resolve_version(self.root, config)
         except MantaError as e:
-            # hatchling prints the message of what we raise; keep it the user's, not a chain.
-            raise ValueError(f"manta-release: {e}") from None
+            # A user mistake (bad tag, shallow clone, malformed config): hatchling wraps any
+            # Exception into a traceback, but lets SystemExit through, which prints just the
+            # message and fails the build, `hatch version` or `pip install` cleanly.
+            raise SystemExit(f"manta-release: {e}") from None
         return {"version": str(resolved.version)}
 
     def set_version(self, version: str, version_data: dict) -> None:
-        raise ValueError(
+        raise SystemExit(
             "manta-release: the version comes from git tags and cannot be set in a file; "
             f"tag the commit instead (git tag v{version})"
         )

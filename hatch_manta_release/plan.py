@@ -1,0 +1,180 @@
+"""The single release decision, made once and read by build, check, publish and the workflow.
+
+A plan says: which tag and version HEAD is, its channel, whether it may be published at all (only
+a clean commit on a release tag may), which repository it routes to, the GitHub environment, and
+the artifacts a complete release consists of (the sdist plus one wheel per platform and Python, as
+cibuildwheel build identifiers; one ``py3-none-any`` wheel for a pure-Python project).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import Config, ProjectInfo, Repository, load_config, project_info, read_pyproject
+from .platforms import Platform, build_identifiers
+from .resolve import ResolvedVersion, resolve_version
+
+
+@dataclass(frozen=True)
+class ExpectedWheel:
+    """One wheel a complete release must contain."""
+
+    platform: str | None  # None for the pure-Python wheel
+    python: str | None  # "3.12"; None for the pure-Python wheel
+    identifier: str | None  # cibuildwheel build identifier, "cp312-manylinux_x86_64"
+    tag_pattern: str  # regex over the wheel file name's tags part ("cp312-cp312-manylinux...")
+
+    def matches(self, filename: str) -> bool:
+        return re.search(self.tag_pattern, filename) is not None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What this commit would release, and where."""
+
+    project: str
+    version: str
+    tag: str | None
+    channel: str  # "prerelease" or "final"
+    publish: bool  # only a clean commit exactly on a release tag publishes
+    reason: str  # why (not) publishing, in words
+    repository: Repository
+    pure_python: bool
+    dist_dir: str
+    sdist: str  # expected sdist file name
+    wheels: tuple[ExpectedWheel, ...] = field(default_factory=tuple)
+    platforms: tuple[Platform, ...] = field(default_factory=tuple)
+    pythons: tuple[str, ...] = field(default_factory=tuple)
+    resolved: ResolvedVersion | None = None
+
+    @property
+    def environment(self) -> str | None:
+        return self.repository.environment
+
+    @property
+    def environment_url(self) -> str | None:
+        return self.repository.project_page(self.project, self.version)
+
+    def build_identifiers(self, platform: str | None = None) -> list[str]:
+        return [w.identifier for w in self.wheels if w.identifier and (platform is None or w.platform == platform)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "version": self.version,
+            "tag": self.tag,
+            "channel": self.channel,
+            "publish": self.publish,
+            "reason": self.reason,
+            "repository": self.repository.name,
+            "upload-url": self.repository.upload_url,
+            "index-url": self.repository.index_url,
+            "environment": self.environment,
+            "environment-url": self.environment_url,
+            "pure-python": self.pure_python,
+            "dist-dir": self.dist_dir,
+            "artifacts": {
+                "sdist": self.sdist,
+                "wheels": [
+                    {"platform": w.platform, "python": w.python, "identifier": w.identifier} for w in self.wheels
+                ],
+            },
+            "platforms": [p.name for p in self.platforms],
+            "pythons": list(self.pythons),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def github_outputs(self) -> dict[str, str]:
+        """``key=value`` pairs for ``$GITHUB_OUTPUT``; the workflow's later jobs read these."""
+        return {
+            "version": self.version,
+            "tag": self.tag or "",
+            "channel": self.channel,
+            "publish": "true" if self.publish else "false",
+            "repository": self.repository.name,
+            "environment": self.environment or "",
+            "environment-url": self.environment_url or "",
+            "pure-python": "true" if self.pure_python else "false",
+            "platforms": json.dumps([p.name for p in self.platforms]),
+        }
+
+
+def sdist_filename(project: str, version: str) -> str:
+    """The sdist name PEP 625 prescribes (normalised name, underscores)."""
+    return f"{normalized_filename_part(project)}-{version}.tar.gz"
+
+
+def normalized_filename_part(project: str) -> str:
+    return re.sub(r"[-_.]+", "_", project).lower()
+
+
+def is_pure_python(info: ProjectInfo, config: Config) -> bool:
+    """Whether the project builds one ``py3-none-any`` wheel (no cibuildwheel needed).
+
+    Explicit ``pure-python`` wins; otherwise a project with a hatch build hook (other than ours
+    or hatch-vcs's), a non-hatchling backend or its own ``[tool.cibuildwheel]`` table is treated
+    as having compiled parts.
+    """
+    if config.pure_python is not None:
+        return config.pure_python
+    backend = info.raw.get("build-system", {}).get("build-backend", "")
+    return not (info.has_build_hooks or info.cibuildwheel or (backend and backend != "hatchling.build"))
+
+
+def expected_wheels(config: Config, pure: bool) -> tuple[ExpectedWheel, ...]:
+    if pure:
+        return (ExpectedWheel(None, None, None, r"-py3-none-any\.whl$"),)
+    wheels = []
+    for platform in config.platforms:
+        for python, identifier in zip(config.pythons, build_identifiers(platform, config.pythons), strict=True):
+            cp = f"cp{python.replace('.', '')}"
+            arch = re.escape(platform.arch.lower() if platform.os != "windows" else platform.identifier_suffix)
+            if platform.os == "linux":
+                pattern = rf"-{cp}-{cp}t?-.*{platform.wheel_tag_prefix}[^-]*_{arch}\.whl$"
+            elif platform.os == "macos":
+                pattern = rf"-{cp}-{cp}t?-macosx_\d+_\d+_({arch}|universal2)\.whl$"
+            else:
+                pattern = rf"-{cp}-{cp}t?-{arch}\.whl$"
+            wheels.append(ExpectedWheel(platform.name, python, identifier, pattern))
+    return tuple(wheels)
+
+
+def make_plan(root: str | Path = ".", *, repository: str | None = None, config: Config | None = None) -> Plan:
+    """Decide the release for the tree at ``root``; ``repository`` overrides the route."""
+    data = read_pyproject(root)
+    config = config or load_config(root, data)
+    info = project_info(root, data)
+    resolved = resolve_version(root, config)
+    repo = config.repository(repository) if repository else config.route(resolved.channel)
+    if resolved.is_release:
+        reason = f"{resolved.tag.tag if resolved.tag else 'the version'} is a {resolved.channel} release"
+        if repository:
+            reason += f"; repository {repository} chosen with --repository (route says {config.routes.for_channel(resolved.channel)})"
+    elif resolved.source == "fallback":
+        reason = "no release tag: a build only, nothing is published"
+    else:
+        reason = f"not a clean commit on a release tag ({resolved.explanation}): a build only, nothing is published"
+    pure = is_pure_python(info, config)
+    version = str(resolved.version)
+    return Plan(
+        project=info.name,
+        version=version,
+        tag=resolved.tag.tag if resolved.tag and resolved.is_release else None,
+        channel=resolved.channel,
+        publish=resolved.is_release,
+        reason=reason,
+        repository=repo,
+        pure_python=pure,
+        dist_dir=config.dist_dir,
+        sdist=sdist_filename(info.name, version),
+        wheels=expected_wheels(config, pure),
+        platforms=config.platforms,
+        pythons=config.pythons,
+        resolved=resolved,
+    )

@@ -1,0 +1,161 @@
+"""Real git repositories and sample projects in temporary folders.
+
+The sample projects use this checkout's plugin: ``python -m hatchling`` runs in the test's own
+interpreter (where hatch-manta-release is installed from this checkout), and hatch is pointed at
+data and cache folders inside the test's temp folder so nothing leaks between tests or into the
+user's hatch setup.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+PURE_PYPROJECT = """\
+[build-system]
+requires = ["hatchling", "hatch-manta-release"]
+build-backend = "hatchling.build"
+
+[project]
+name = "{name}"
+dynamic = ["version"]
+requires-python = ">=3.9"
+
+[tool.hatch.version]
+source = "manta-release"
+
+[tool.hatch.env]
+requires = ["hatch-manta-release"]
+
+[tool.hatch.env.collectors.manta-release]
+
+[tool.manta-release]
+{manta}
+"""
+
+# A project with a compiled part: a hatch build hook compiles a tiny C shared library with the
+# system compiler; the package loads it through ctypes (like the reference system's Go library).
+COMPILED_HOOK = '''\
+import subprocess
+import sysconfig
+from pathlib import Path
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+
+class CustomBuildHook(BuildHookInterface):
+    def initialize(self, version, build_data):
+        if self.target_name != "wheel":
+            return
+        src = Path(self.root, "native", "adder.c")
+        out = Path(self.root, "{module}", "libadder.so")
+        subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(out), str(src)], check=True)
+        build_data["pure_python"] = False
+        build_data["infer_tag"] = True
+        build_data["artifacts"].append("/{module}/libadder.so")
+'''
+
+COMPILED_INIT = '''\
+import ctypes
+from pathlib import Path
+
+_lib = ctypes.CDLL(str(Path(__file__).with_name("libadder.so")))
+_lib.add.argtypes = (ctypes.c_int, ctypes.c_int)
+_lib.add.restype = ctypes.c_int
+
+
+def add(a: int, b: int) -> int:
+    return _lib.add(a, b)
+'''
+
+ADDER_C = "int add(int a, int b) { return a + b; }\n"
+
+
+def run(cmd: list[str], cwd: Path | str, env: dict[str, str] | None = None, check: bool = True,
+        timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"command failed ({result.returncode}): {cmd}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        )
+    return result
+
+
+def git(repo: Path, *args: str, check: bool = True) -> str:
+    env = dict(os.environ)
+    env.update(
+        GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.invalid",
+        GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="test@example.invalid",
+        GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
+    )
+    return run(["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false",
+                *args], cwd=repo, env=env, check=check).stdout.strip()
+
+
+def commit(repo: Path, message: str = "change", filename: str = "CHANGES.txt") -> str:
+    path = repo / filename
+    with path.open("a", encoding="utf-8") as f:
+        f.write(message + "\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "--short=7", "HEAD")
+
+
+def make_project(path: Path, name: str = "sample", *, manta: str = "", compiled: bool = False,
+                 extra_pyproject: str = "", tag: str | None = None, git_init: bool = True) -> Path:
+    """Write a sample project (pure Python, or with a compiled C part) and commit it."""
+    module = name.replace("-", "_")
+    path.mkdir(parents=True, exist_ok=True)
+    (path / module).mkdir(exist_ok=True)
+    pyproject = PURE_PYPROJECT.format(name=name, manta=textwrap.dedent(manta).strip())
+    if compiled:
+        pyproject += "\n[tool.hatch.build.targets.wheel.hooks.custom]\n"
+        (path / "hatch_build.py").write_text(COMPILED_HOOK.format(module=module))
+        (path / "native").mkdir(exist_ok=True)
+        (path / "native" / "adder.c").write_text(ADDER_C)
+        (path / module / "__init__.py").write_text(COMPILED_INIT)
+        (path / ".gitignore").write_text("*.so\ndist/\n")
+    else:
+        (path / module / "__init__.py").write_text('def hello() -> str:\n    return "hello"\n')
+        (path / ".gitignore").write_text("dist/\n")
+    if extra_pyproject:
+        pyproject += "\n" + textwrap.dedent(extra_pyproject)
+    (path / "pyproject.toml").write_text(pyproject)
+    (path / "README.md").write_text(f"# {name}\n")
+    if git_init:
+        git(path, "init", "-q")
+        git(path, "add", "-A")
+        git(path, "commit", "-q", "-m", "initial")
+        if tag:
+            git(path, "tag", tag)
+    return path
+
+
+def hatch_env(tmp: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for a real `hatch` run isolated in ``tmp`` (its own data and cache folders)."""
+    env = dict(os.environ)
+    for key in list(env):
+        if key.startswith(("HATCH_", "MANTA_RELEASE_", "PIP_REQUIRE", "VIRTUAL_ENV", "GITHUB_")):
+            env.pop(key)
+    env.update(
+        HATCH_DATA_DIR=str(tmp / "hatch-data"),
+        HATCH_CACHE_DIR=str(tmp / "hatch-cache"),
+        HATCH_CONFIG=str(tmp / "hatch-config.toml"),
+        NO_COLOR="1",
+        TERM="dumb",
+        COLUMNS="200",
+    )
+    # The hatch executable next to this interpreter, with this checkout installed beside it.
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def hatchling_version(project: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-m", "hatchling", "version"], cwd=project, env=env, check=False)
