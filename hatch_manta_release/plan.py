@@ -155,7 +155,8 @@ def make_plan(root: str | Path = ".", *, repository: str | None = None, config: 
     if resolved.is_release:
         reason = f"{resolved.tag.tag if resolved.tag else 'the version'} is a {resolved.channel} release"
         if repository:
-            reason += f"; repository {repository} chosen with --repository (route says {config.routes.for_channel(resolved.channel)})"
+            routed = config.routes.for_channel(resolved.channel)
+            reason += f"; repository {repository} chosen with --repository (the route says {routed})"
     elif resolved.source == "fallback":
         reason = "no release tag: a build only, nothing is published"
     else:
