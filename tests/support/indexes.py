@@ -120,7 +120,8 @@ class LocalIndex:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"pypiserver {self.name} exited ({self.process.returncode}):\n{self.log.read_text()}")
+                code = self.process.returncode
+                raise RuntimeError(f"pypiserver {self.name} exited ({code}):\n{self.log.read_text()}")
             try:
                 with urllib.request.urlopen(self.url + "health", timeout=1) as response:
                     if response.status == 200:
