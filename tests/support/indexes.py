@@ -39,6 +39,24 @@ from pathlib import Path
 
 ISSUED_TOKENS: list[str] = []
 
+# pypiserver's own app (its routes, auth and storage), served by a threaded stdlib WSGI server
+# with a deep listen queue: pypiserver's default wsgiref server handles one request at a time with
+# a backlog of 5, so concurrent clients stall on SYN retries; real indexes serve uploads in parallel.
+_THREADED_LAUNCHER = """
+import socketserver, sys
+from wsgiref.simple_server import WSGIServer, make_server
+import pypiserver
+from pypiserver.__main__ import WsgiHandler
+from pypiserver.config import Config
+config = Config.from_args(sys.argv[1:])
+app = pypiserver.setup_routes_from_config(pypiserver.app_from_config(config), config)
+class Server(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    request_queue_size = 128
+    allow_reuse_address = True
+make_server(config.host, config.port, app, server_class=Server, handler_class=WsgiHandler).serve_forever()
+"""
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -62,6 +80,7 @@ class LocalIndex:
     port: int
     username: str
     password: str
+    threaded: bool = True  # False: pypiserver's own single-threaded wsgiref server
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -106,14 +125,18 @@ class LocalIndex:
         self.packages.mkdir(parents=True, exist_ok=True)
         if not self.htpasswd.exists():
             self.write_htpasswd()
-        cmd = [
-            sys.executable, "-m", "pypiserver", "run",
+        args = [
+            "run",
             "--host", "127.0.0.1", "--port", str(self.port),
             "--authenticate", "update", "--passwords", str(self.htpasswd),
             "--disable-fallback", "--hash-algo", "sha256", "--backend", "simple-dir",
             "--server", "wsgiref",
             str(self.packages),
         ]  # fmt: skip
+        if self.threaded:
+            cmd = [sys.executable, "-c", _THREADED_LAUNCHER, *args]
+        else:
+            cmd = [sys.executable, "-m", "pypiserver", *args]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TWINE_", "PIP_"))}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -179,7 +202,7 @@ class LocalIndex:
 
 
 def start_index(tmp_path: Path, name: str, *, username: str = "__token__", password: str | None = None,
-                port: int | None = None) -> LocalIndex:
+                port: int | None = None, threaded: bool = True) -> LocalIndex:
     """Start a pypiserver for ``name`` in ``tmp_path/name`` with upload auth; stop it with ``.stop()``."""
     root = Path(tmp_path) / f"index-{name}"
     root.mkdir(parents=True, exist_ok=True)
@@ -189,6 +212,7 @@ def start_index(tmp_path: Path, name: str, *, username: str = "__token__", passw
         port=port or free_port(),
         username=username,
         password=password if password is not None else new_token(),
+        threaded=threaded,
     )
     try:
         return index.start()
