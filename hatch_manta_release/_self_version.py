@@ -8,7 +8,11 @@ runs for adopting projects.
 from pathlib import Path
 
 from hatch_manta_release.config import load_config
+from hatch_manta_release.errors import MantaError
 from hatch_manta_release.resolve import resolve_version
 
 _root = Path(__file__).resolve().parent.parent
-__version__ = str(resolve_version(_root, load_config(_root)).version)
+try:
+    __version__ = str(resolve_version(_root, load_config(_root)).version)
+except MantaError as _error:  # a clean message, as the version source gives adopting projects
+    raise SystemExit(f"manta-release: {_error}") from None

@@ -28,9 +28,11 @@ class MantaReleaseBuildHook(BuildHookInterface):
         if relative is None:
             return
         if not isinstance(relative, str) or not relative:
-            raise ValueError(
-                f"[tool.hatch.build.hooks.manta-release] version-file = {relative!r}: expected a path "
-                'such as "src/pkg/_version.py"'
+            # SystemExit, not an exception: hatchling would wrap an exception in a traceback.
+            shown = f'"{relative}"' if isinstance(relative, str) else repr(relative)
+            raise SystemExit(
+                f"manta-release: [tool.hatch.build.hooks.manta-release] version-file = {shown}: expected a "
+                'path relative to the project root, such as "src/pkg/_version.py"'
             )
         from packaging.version import Version
 

@@ -52,6 +52,32 @@ DEFAULT_PRERELEASE_LABELS: dict[str, str] = {
 }
 PEP440_SEGMENTS = ("a", "b", "rc", "dev", "post")
 
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A read-only ``dict`` for the mappings inside :class:`Config` (still JSON-serialisable,
+    picklable and usable with :func:`dataclasses.asdict`)."""
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("the configuration is read-only")
+
+    __setitem__ = __delitem__ = _readonly
+    clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+    __ior__ = _readonly  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items(), key=repr)))
+
+    def __reduce__(self) -> Any:
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> FrozenDict:
+        import copy
+
+        return type(self)({k: copy.deepcopy(v, memo) for k, v in self.items()})
+
+
 TrustedPublishing = Literal[True, False, "auto"]
 Builder = Literal["cibuildwheel", "native"]
 OS_NAMES = ("linux", "macos", "windows")
@@ -109,14 +135,14 @@ class Config:
     pythons: tuple[str, ...] = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
     test_command: str | None = None
     test_requires: tuple[str, ...] = ()
-    before_build: Mapping[str, str] = field(default_factory=dict)  # os name -> shell command
-    environment: Mapping[str, str] = field(default_factory=dict)
+    before_build: Mapping[str, str] = field(default_factory=FrozenDict)  # os name -> shell command
+    environment: Mapping[str, str] = field(default_factory=FrozenDict)
     dist_dir: str = "dist"
     pure_python: bool | None = None  # None: detected from the project's build configuration
     builder: Builder = "cibuildwheel"
     fallback_version: str | None = None
-    prerelease_labels: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PRERELEASE_LABELS))
-    repositories: Mapping[str, Repository] = field(default_factory=dict)
+    prerelease_labels: Mapping[str, str] = field(default_factory=lambda: FrozenDict(DEFAULT_PRERELEASE_LABELS))
+    repositories: Mapping[str, Repository] = field(default_factory=lambda: FrozenDict(default_repositories()))
     routes: Routes = field(default_factory=Routes)
     env_name: str = "release"
 
@@ -239,14 +265,14 @@ def _did_you_mean(word: str, choices: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _fail(path: str, value: Any, allowed: str, extra: str = "") -> ConfigError:
+def _fail(path: str, value: Any, allowed: str, extra: str = "", *, table: str = TABLE) -> ConfigError:
     if isinstance(value, bool):
         shown = str(value).lower()
     elif isinstance(value, str):
         shown = f'"{value}"'
     else:
         shown = repr(value)
-    return ConfigError(f"[{TABLE}] {path} = {shown}: expected {allowed}{extra}")
+    return ConfigError(f"[{table}] {path} = {shown}: expected {allowed}{extra}")
 
 
 def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -374,7 +400,10 @@ def parse_config(
     environment = _str_table(table, "environment", "environment") or {}
     for key in environment:
         if not _ENV_VAR.match(key):
-            raise _fail(f"environment.{key}", key, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
+            raise ConfigError(
+                f'[{TABLE}] environment has the key "{key}": expected an environment variable name '
+                "([A-Za-z_][A-Za-z0-9_]*)"
+            )
 
     dist_dir = _str(table, "dist-dir", "dist-dir", "dist")
     pure_python = _bool(table, "pure-python", "pure-python", None)
@@ -387,26 +416,30 @@ def parse_config(
             _did_you_mean(builder, ("cibuildwheel", "native")),
         )
 
-    fallback = _str(table, "fallback-version", "fallback-version", None) or fallback_version
+    fallback = _str(table, "fallback-version", "fallback-version", None)
+    fallback_table = TABLE
+    if fallback is None and fallback_version is not None:
+        fallback, fallback_table = fallback_version, "tool.hatch.version"
     if fallback is not None:
-        if not isinstance(fallback, str):
-            raise ConfigError(f"[tool.hatch.version] fallback-version = {fallback!r}: expected a string")
         from packaging.version import InvalidVersion, Version
 
         try:
+            if not isinstance(fallback, str):
+                raise InvalidVersion
             Version(fallback)
         except InvalidVersion:
-            raise _fail("fallback-version", fallback, 'a PEP 440 version such as "0.0.0"') from None
+            raise _fail(
+                "fallback-version", fallback, 'a PEP 440 version such as "0.0.0"', table=fallback_table
+            ) from None
 
     labels = dict(DEFAULT_PRERELEASE_LABELS)
     user_labels = _str_table(table, "prerelease-labels", "prerelease-labels")
     if user_labels is not None:
         for label, segment in user_labels.items():
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", label):
-                raise _fail(
-                    f"prerelease-labels.{label}",
-                    label,
-                    "a label of letters and digits, starting with a letter",
+                raise ConfigError(
+                    f'[{TABLE}] prerelease-labels has the key "{label}": expected a label of letters and digits, '
+                    "starting with a letter (it follows the hyphen in a tag such as v1.0.0-beta.1)"
                 )
             if segment not in PEP440_SEGMENTS:
                 raise _fail(
@@ -432,14 +465,14 @@ def parse_config(
         pythons=pythons,
         test_command=test_command,
         test_requires=test_requires,
-        before_build=before_build,
-        environment=environment,
+        before_build=FrozenDict(before_build),
+        environment=FrozenDict(environment),
         dist_dir=dist_dir,
         pure_python=pure_python,
         builder=builder,
         fallback_version=fallback,
-        prerelease_labels=labels,
-        repositories=repositories,
+        prerelease_labels=FrozenDict(labels),
+        repositories=FrozenDict(repositories),
         routes=routes,
         env_name=env_name,
     )

@@ -28,6 +28,9 @@ class Describe:
     sha: str
     dirty: bool
     shallow: bool = False
+    # Every release tag on HEAD when HEAD is tagged (``tag`` is only the one git picked: an
+    # annotated ``v1.0.0rc1`` wins over a later lightweight ``v1.0.0`` on the same commit).
+    head_tags: tuple[str, ...] = ()
 
 
 def _git(root: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -58,7 +61,15 @@ def describe(root: str | Path, tag_prefix: str) -> Describe:
         match = _DESCRIBE.match(result.stdout.strip())
         if not match:  # pragma: no cover - git's format is stable
             raise GitError(f"cannot parse `git describe` output {result.stdout.strip()!r}")
-        return Describe(match["tag"], int(match["distance"]), match["sha"], bool(match["dirty"]))
+        distance = int(match["distance"])
+        head_tags: tuple[str, ...] = ()
+        if distance == 0:
+            # HEAD is tagged: this build may be a release, so look at every release tag on HEAD
+            # (a second, cheap call; only on tagged commits).
+            listed = _git(root, "tag", "--points-at", "HEAD", "--list", tag_glob(tag_prefix))
+            if listed.returncode == 0:
+                head_tags = tuple(sorted(line.strip() for line in listed.stdout.splitlines() if line.strip()))
+        return Describe(match["tag"], distance, match["sha"], bool(match["dirty"]), head_tags=head_tags)
     stderr = result.stderr.strip()
     if "not a git repository" in stderr:
         raise GitError(
@@ -90,3 +101,9 @@ def _untagged(root: str | Path) -> Describe:
     distance = int(result.stdout.strip() or 0) if result.returncode == 0 else 0
     dirty = _git(root, "diff-index", "--quiet", "HEAD", "--").returncode == 1
     return Describe(None, distance, sha, dirty, shallow)
+
+
+def nearest_tag_any(root: str | Path) -> str | None:
+    """The nearest tag of HEAD whatever its name (to explain a tag prefix that does not match)."""
+    result = _git(root, "describe", "--tags", "--abbrev=0")
+    return (result.stdout.strip() or None) if result.returncode == 0 else None

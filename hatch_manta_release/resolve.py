@@ -15,7 +15,7 @@ from packaging.version import InvalidVersion, Version
 
 from .config import Config
 from .errors import GitError, MantaError
-from .git import Describe, describe, tag_glob
+from .git import Describe, describe, nearest_tag_any, tag_glob
 from .versioning import Channel, TagVersion, channel_of, development_version, version_from_tag
 
 # Set by `manta-release build` for every build it starts (cibuildwheel passes it into its
@@ -58,12 +58,12 @@ def resolve_version(root: str | Path, config: Config) -> ResolvedVersion:
 
     state = describe(root, config.tag_prefix)
     if state.tag is None:
-        return _without_tag(state, config)
+        return _without_tag(state, config, root)
 
-    tagged = version_from_tag(state.tag, config.tag_prefix, config.prerelease_labels)
+    tagged = _highest_tag(state, config)
     if state.distance == 0 and not state.dirty:
         return ResolvedVersion(
-            tagged.version, "tag", f"HEAD is tag {state.tag}; {tagged.mapping}", tagged, state
+            tagged.version, "tag", f"HEAD is tag {tagged.tag}; {tagged.mapping}", tagged, state
         )
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d")
     version = development_version(tagged.version, state.distance, state.sha, state.dirty, date)
@@ -71,7 +71,7 @@ def resolve_version(root: str | Path, config: Config) -> ResolvedVersion:
     if state.distance:
         why.append(f"{state.distance} commit{'s' if state.distance != 1 else ''} past tag {state.tag}")
     else:
-        why.append(f"on tag {state.tag}")
+        why.append(f"on tag {tagged.tag}")
     if state.dirty:
         why.append("uncommitted changes")
     return ResolvedVersion(
@@ -83,7 +83,17 @@ def resolve_version(root: str | Path, config: Config) -> ResolvedVersion:
     )
 
 
-def _without_tag(state: Describe, config: Config) -> ResolvedVersion:
+def _highest_tag(state: Describe, config: Config) -> TagVersion:
+    """The release tag HEAD stands for: with several on one commit (``v1.0.0rc1`` then ``v1.0.0``
+    once the candidate is promoted), the highest version, whatever git describe preferred. Every
+    one of them must be a valid release tag, so a typo on HEAD never goes unnoticed."""
+    assert state.tag is not None
+    names = dict.fromkeys((state.tag, *state.head_tags))
+    tagged = [version_from_tag(name, config.tag_prefix, config.prerelease_labels) for name in names]
+    return max(tagged, key=lambda t: t.version)
+
+
+def _without_tag(state: Describe, config: Config, state_root: str | Path | None = None) -> ResolvedVersion:
     pattern = tag_glob(config.tag_prefix)
     if state.shallow:
         raise GitError(
@@ -99,6 +109,14 @@ def _without_tag(state: Describe, config: Config) -> ResolvedVersion:
             f"no tag matching {pattern!r} is reachable from HEAD: fallback-version {config.fallback_version}",
             None,
             state,
+        )
+    other = nearest_tag_any(state_root) if state_root is not None else None
+    if other is not None:
+        raise GitError(
+            f"no tag matching {pattern!r} is reachable from HEAD ({state.sha}); the nearest tag, {other!r}, "
+            f"is not the tag prefix {config.tag_prefix!r} followed by a version",
+            "set tag-prefix in [tool.manta-release] to the prefix of your release tags "
+            f'(tag-prefix = "" for tags like 1.2.3), or tag the release {config.tag_prefix}X.Y.Z',
         )
     raise GitError(
         f"no tag matching {pattern!r} is reachable from HEAD ({state.sha}), so the version is unknown",

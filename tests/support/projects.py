@@ -159,3 +159,31 @@ def hatch_env(tmp: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
 
 def hatchling_version(project: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return run([sys.executable, "-m", "hatchling", "version"], cwd=project, env=env, check=False)
+
+
+def build_plugin_wheel(dest: Path) -> Path:
+    """Build a wheel of this checkout (hatch-manta-release itself) into ``dest`` and return it.
+
+    hatch's build environment and ``python -m build`` install the sample's build-system requires
+    from an index, where this checkout is not: point them at this wheel with
+    :func:`use_plugin_requirement`.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MANTA_RELEASE_")}
+    run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(dest)], cwd=REPO_ROOT, env=env)
+    wheels = sorted(dest.glob("hatch_manta_release-*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+def use_plugin_requirement(project: Path, requirement: str, *, collector: bool = True) -> None:
+    """Make the sample's ``[build-system] requires`` install the plugin from ``requirement`` (such as
+    ``"hatch-manta-release @ file:///…/hatch_manta_release-….whl"``); ``collector=False`` also drops
+    the environment collector tables, for runs that only need the version source."""
+    path = project / "pyproject.toml"
+    text = path.read_text()
+    text = text.replace('requires = ["hatchling", "hatch-manta-release"]\nbuild-backend',
+                        f'requires = ["hatchling", "{requirement}"]\nbuild-backend', 1)
+    if not collector:
+        text = text.replace('[tool.hatch.env]\nrequires = ["hatch-manta-release"]\n\n'
+                            '[tool.hatch.env.collectors.manta-release]\n', '')
+    path.write_text(text)
