@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,23 @@ class Plan:
     platforms: tuple[Platform, ...] = field(default_factory=tuple)
     pythons: tuple[str, ...] = field(default_factory=tuple)
     resolved: ResolvedVersion | None = None
+    routed_repository: str | None = None  # what the route says; differs from repository.name after --repository
+
+    @property
+    def repository_overridden(self) -> bool:
+        """True when ``--repository`` chose a repository other than the route's."""
+        return self.routed_repository is not None and self.routed_repository != self.repository.name
+
+    @property
+    def override_note(self) -> str | None:
+        """The words that say ``--repository`` overrode the route (also the end of ``reason``)."""
+        if not self.repository_overridden:
+            return None
+        route = "pre-release" if self.channel == "prerelease" else "final"
+        return (
+            f"repository {self.repository.name} chosen with --repository "
+            f"(the {route} route says {self.routed_repository})"
+        )
 
     @property
     def environment(self) -> str | None:
@@ -62,6 +79,22 @@ class Plan:
     def build_identifiers(self, platform: str | None = None) -> list[str]:
         return [w.identifier for w in self.wheels if w.identifier and (platform is None or w.platform == platform)]
 
+    def build_matrix(self) -> list[dict[str, str]]:
+        """One entry per platform to build wheels for (empty for a pure-Python project, whose one
+        wheel is built with the sdist): a GitHub Actions matrix ``include`` list."""
+        return [
+            {
+                "platform": p.name,
+                "os": p.os,
+                "arch": p.arch,
+                "runner": p.runner,
+                "artifact": p.artifact_name,
+                "build": " ".join(self.build_identifiers(p.name)),
+            }
+            for p in self.platforms
+            if not self.pure_python
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "project": self.project,
@@ -71,8 +104,11 @@ class Plan:
             "publish": self.publish,
             "reason": self.reason,
             "repository": self.repository.name,
+            "routed-repository": self.routed_repository or self.repository.name,
+            "repository-overridden": self.repository_overridden,
             "upload-url": self.repository.upload_url,
             "index-url": self.repository.index_url,
+            "skip-existing": self.repository.skip_existing,
             "environment": self.environment,
             "environment-url": self.environment_url,
             "pure-python": self.pure_python,
@@ -85,23 +121,36 @@ class Plan:
             },
             "platforms": [p.name for p in self.platforms],
             "pythons": list(self.pythons),
+            "build-matrix": self.build_matrix(),
+            "version-source": self.resolved.source if self.resolved else None,
+            "explanation": self.resolved.explanation if self.resolved else None,
         }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
     def github_outputs(self) -> dict[str, str]:
-        """``key=value`` pairs for ``$GITHUB_OUTPUT``; the workflow's later jobs read these."""
+        """``key=value`` pairs for ``$GITHUB_OUTPUT``; the workflow's later jobs read these.
+
+        Every value is one line; lists and tables are compact JSON (``fromJSON()`` in the workflow).
+        ``build-matrix`` is ``{"include": [...]}`` with one entry per platform (see
+        :meth:`build_matrix`), ready for ``strategy.matrix``.
+        """
         return {
+            "project": self.project,
             "version": self.version,
             "tag": self.tag or "",
             "channel": self.channel,
             "publish": "true" if self.publish else "false",
             "repository": self.repository.name,
+            "upload-url": self.repository.upload_url,
+            "index-url": self.repository.index_url,
             "environment": self.environment or "",
             "environment-url": self.environment_url or "",
             "pure-python": "true" if self.pure_python else "false",
-            "platforms": json.dumps([p.name for p in self.platforms]),
+            "platforms": json.dumps([p.name for p in self.platforms], separators=(",", ":")),
+            "sdist": self.sdist,
+            "build-matrix": json.dumps({"include": self.build_matrix()}, separators=(",", ":")),
         }
 
 
@@ -150,20 +199,21 @@ def make_plan(root: str | Path = ".", *, repository: str | None = None, config: 
     data = read_pyproject(root)
     config = config or load_config(root, data)
     info = project_info(root, data)
+    if repository:
+        config.repository(repository)  # an unknown name fails before any git work
     resolved = resolve_version(root, config)
-    repo = config.repository(repository) if repository else config.route(resolved.channel)
+    routed = config.routes.for_channel(resolved.channel)
+    repo = config.repository(repository or routed)
     if resolved.is_release:
-        reason = f"{resolved.tag.tag if resolved.tag else 'the version'} is a {resolved.channel} release"
-        if repository:
-            routed = config.routes.for_channel(resolved.channel)
-            reason += f"; repository {repository} chosen with --repository (the route says {routed})"
+        kind = "pre-release" if resolved.channel == "prerelease" else "final release"
+        reason = f"{resolved.tag.tag if resolved.tag else f'version {resolved.version}'} is a {kind}"
     elif resolved.source == "fallback":
         reason = "no release tag: a build only, nothing is published"
     else:
         reason = f"not a clean commit on a release tag ({resolved.explanation}): a build only, nothing is published"
     pure = is_pure_python(info, config)
     version = str(resolved.version)
-    return Plan(
+    plan = Plan(
         project=info.name,
         version=version,
         tag=resolved.tag.tag if resolved.tag and resolved.is_release else None,
@@ -178,4 +228,8 @@ def make_plan(root: str | Path = ".", *, repository: str | None = None, config: 
         platforms=config.platforms,
         pythons=config.pythons,
         resolved=resolved,
+        routed_repository=routed,
     )
+    if plan.override_note:
+        plan = replace(plan, reason=f"{reason}; {plan.override_note}")
+    return plan
