@@ -27,7 +27,9 @@ with these rules:
 - ``dependencies``: ours, then the user's that we do not already list; a user's requirement on
   ``hatch-manta-release`` itself replaces ours (an explicit pin is a deliberate choice).
 - every other key (``detached``, ``installer``, ``python``, ``extra-dependencies``, …): the user's
-  value if they set one, else ours.
+  value if they set one, else ours. A user's ``template`` (inherit from another environment) is
+  honoured: ``detached`` would discard it, so it becomes ``skip-install = true`` instead (still
+  no project install) unless the user set ``detached`` or ``skip-install`` themselves.
 
 The environment name is ``env-name`` in ``[tool.manta-release]`` (default ``release``).
 
@@ -151,6 +153,9 @@ def merge_env_config(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, 
             merged[key] = _merge_dependencies(merged[key], value)
         else:
             merged[key] = value
+    if "template" in theirs and "detached" not in theirs and merged.get("detached"):
+        del merged["detached"]
+        merged.setdefault("skip-install", True)
     return merged
 
 

@@ -183,6 +183,22 @@ scripts = { build = "manta-release build --builder native {args}" }
     assert release.get("skip-install", False) is False  # the user's `detached = false` is respected
 
 
+def test_user_template_is_honoured(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", git_init=False, extra_pyproject="""
+[tool.hatch.envs.base]
+env-vars = { FROM_BASE = "1" }
+scripts = { lint = "ruff check" }
+
+[tool.hatch.envs.release]
+template = "base"
+""")
+    release = hatch_envs(project)["release"]
+    assert release["env-vars"] == {"FROM_BASE": "1"}  # inherited from the user's template
+    assert release["scripts"]["lint"] == "ruff check"
+    assert release["scripts"]["plan"] == "manta-release plan {args}"
+    assert release["skip-install"] is True  # still does not install the project
+
+
 def test_env_name_is_configurable(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", git_init=False, manta='env-name = "ship"', extra_pyproject="""
 [tool.hatch.envs.ship.scripts]
