@@ -116,7 +116,14 @@ class Plan:
             "artifacts": {
                 "sdist": self.sdist,
                 "wheels": [
-                    {"platform": w.platform, "python": w.python, "identifier": w.identifier} for w in self.wheels
+                    {
+                        "platform": w.platform,
+                        "python": w.python,
+                        "identifier": w.identifier,
+                        # known in advance only for the pure-Python wheel (platform tags vary)
+                        "filename": None if w.identifier else pure_wheel_filename(self.project, self.version),
+                    }
+                    for w in self.wheels
                 ],
             },
             "platforms": [p.name for p in self.platforms],
@@ -157,6 +164,11 @@ class Plan:
 def sdist_filename(project: str, version: str) -> str:
     """The sdist name PEP 625 prescribes (normalised name, underscores)."""
     return f"{normalized_filename_part(project)}-{version}.tar.gz"
+
+
+def pure_wheel_filename(project: str, version: str) -> str:
+    """The name of a pure-Python project's one wheel."""
+    return f"{normalized_filename_part(project)}-{version}-py3-none-any.whl"
 
 
 def normalized_filename_part(project: str) -> str:

@@ -143,6 +143,7 @@ def test_pure_project_expects_sdist_and_one_universal_wheel(tmp_path: Path) -> N
     assert plan.build_matrix() == []
     data = plan.to_dict()
     assert data["artifacts"]["sdist"] == "pure_thing-1.0.0.tar.gz"
+    assert data["artifacts"]["wheels"][0]["filename"] == "pure_thing-1.0.0-py3-none-any.whl"
     assert json.loads(plan.github_outputs()["build-matrix"]) == {"include": []}
 
 

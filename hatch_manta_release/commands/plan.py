@@ -136,7 +136,7 @@ def render(plan: Plan, console) -> None:  # type: ignore[no-untyped-def]
     from rich.markup import escape
     from rich.table import Table
 
-    from ..plan import normalized_filename_part
+    from ..plan import pure_wheel_filename
 
     decision = Table(title=f"Release plan for {escape(plan.project)}", title_style="", show_header=False)
     decision.add_column("key", style="bold", no_wrap=True)
@@ -190,8 +190,7 @@ def render(plan: Plan, console) -> None:  # type: ignore[no-untyped-def]
     artifacts.add_column("File or cibuildwheel build identifiers")
     artifacts.add_row("sdist", "", "", escape(plan.sdist))
     if plan.pure_python:
-        wheel = f"{normalized_filename_part(plan.project)}-{plan.version}-py3-none-any.whl"
-        artifacts.add_row("wheel", "any", "", escape(wheel))
+        artifacts.add_row("wheel", "any", "", escape(pure_wheel_filename(plan.project, plan.version)))
     else:
         for platform in plan.platforms:
             identifiers = plan.build_identifiers(platform.name)
