@@ -150,6 +150,10 @@ def hatch_env(tmp: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
         TERM="dumb",
         COLUMNS="200",
     )
+    # hatch refuses to start when HATCH_CONFIG names a file that does not exist.
+    tmp.mkdir(parents=True, exist_ok=True)
+    if not (tmp / "hatch-config.toml").exists():
+        (tmp / "hatch-config.toml").touch()
     # The hatch executable next to this interpreter, with this checkout installed beside it.
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     if extra:
