@@ -138,6 +138,8 @@ def make_project(path: Path, name: str = "sample", *, manta: str = "", compiled:
 
 def hatch_env(tmp: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for a real `hatch` run isolated in ``tmp`` (its own data and cache folders)."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "hatch-config.toml").touch()  # hatch refuses a HATCH_CONFIG that does not exist
     env = dict(os.environ)
     for key in list(env):
         if key.startswith(("HATCH_", "MANTA_RELEASE_", "PIP_REQUIRE", "VIRTUAL_ENV", "GITHUB_")):
