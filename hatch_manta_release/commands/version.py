@@ -38,11 +38,11 @@ def command(ctx: click.Context, explain: bool, as_json: bool) -> None:
         return
     click.echo(str(resolved.version))
     if explain:
-        console.print(f"tag:      {resolved.tag.tag if resolved.tag else '(none)'}")
-        console.print(f"mapping:  {resolved.explanation}")
-        console.print(
-            f"channel:  {resolved.channel} -> routes to {config.routes.for_channel(resolved.channel)}"
-        )
-        console.print(
-            f"release:  {'yes' if resolved.is_release else 'no (not a clean commit on a release tag)'}"
-        )
+        # Plain text: tags, table names and environment values are not rich markup.
+        for line in (
+            f"tag:      {resolved.tag.tag if resolved.tag else '(none)'}",
+            f"mapping:  {resolved.explanation}",
+            f"channel:  {resolved.channel} -> routes to {config.routes.for_channel(resolved.channel)}",
+            f"release:  {'yes' if resolved.is_release else 'no (not a clean commit on a release tag)'}",
+        ):
+            console.print(line, markup=False, highlight=False)
