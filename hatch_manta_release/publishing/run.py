@@ -17,11 +17,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
+import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,79 +96,18 @@ class PublishReport:
 
 
 def _canonical(name: str) -> str:
-    import re
-
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def read_dist_files(dist_dir: Path) -> list[DistFile]:
-    """Wheels and sdists in ``dist_dir`` with their project, version, size and sha256."""
-    try:
-        from .. import artifacts  # the shared reader, when present
+    """Wheels and sdists in ``dist_dir`` (the shared :func:`~hatch_manta_release.artifacts.read_dist`)."""
+    from ..artifacts import read_dist
 
-        read = getattr(artifacts, "read_dist", None)
-    except ImportError:
-        read = None
-    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
-
-    files: list[DistFile] = []
-    if read is not None:
-        for a in read(dist_dir):
-            try:
-                project = (
-                    parse_wheel_filename(a.filename)[0] if a.kind == "wheel" else parse_sdist_filename(a.filename)[0]
-                )
-            except (InvalidWheelFilename, InvalidSdistFilename):
-                continue
-            files.append(DistFile(Path(a.path), a.filename, a.kind, str(project), str(a.version), a.size, a.sha256))
-        return files
-    if not dist_dir.is_dir():
-        return []
-    for path in sorted(dist_dir.iterdir()):
-        if not path.is_file():
-            continue
-        try:
-            if path.name.endswith(".whl"):
-                name, version, _, _ = parse_wheel_filename(path.name)
-                kind = "wheel"
-            elif path.name.endswith((".tar.gz", ".zip")):
-                name, version = parse_sdist_filename(path.name)
-                kind = "sdist"
-            else:
-                continue
-        except (InvalidWheelFilename, InvalidSdistFilename):
-            continue
-        files.append(DistFile(path, path.name, kind, str(name), str(version), path.stat().st_size, _sha256(path)))
-    return files
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def check_problems(plan: Plan, files: list[DistFile], root: Path) -> tuple[list[str], list[str]]:
-    """(missing, wrong): expected artifacts not in dist/, and files of this project with another version.
-
-    The shared ``artifacts.check_dist`` is used when present; this is the publish-time minimum.
-    """
-    wrong = [
-        f"{f.filename} has version {f.version}, the plan says {plan.version}"
-        for f in files
-        if f.version != plan.version
+    return [
+        DistFile(Path(a.path), a.filename, a.kind, a.project, a.version, a.size, a.sha256)
+        for a in read_dist(dist_dir)
+        if not a.invalid
     ]
-    mine = [f for f in files if f.version == plan.version]
-    missing = []
-    if not any(f.kind == "sdist" for f in mine):
-        missing.append(f"the sdist ({plan.sdist})")
-    for wheel in plan.wheels:
-        if not any(f.kind == "wheel" and wheel.matches(f.filename) for f in mine):
-            label = wheel.identifier or "the py3-none-any wheel"
-            missing.append(f"wheel {label}" + (f" ({wheel.platform}, Python {wheel.python})" if wheel.platform else ""))
-    return missing, wrong
 
 
 # ----------------------------------------------------------------------------- the command
@@ -217,11 +156,10 @@ def publish(
 
     dist_dir = root / plan.dist_dir
     project = _canonical(plan.project)
+    if not options.no_check:
+        _check(plan, dist_dir, options, warn)
     all_files = [f for f in read_dist_files(dist_dir) if _canonical(f.project) == project]
     files = [f for f in all_files if f.version == plan.version]
-
-    if not options.no_check:
-        _check(plan, all_files, root, options, warn)
     if not files:
         raise PublishError(
             f"no file of {plan.project} {plan.version} in {dist_dir}",
@@ -386,23 +324,26 @@ def publish(
     return report
 
 
-def _check(plan: Plan, files: list[DistFile], root: Path, options: PublishOptions, warn) -> None:  # type: ignore[no-untyped-def]
-    missing, wrong = check_problems(plan, files, root)
-    if wrong:
-        raise PublishError(
-            f"dist/ does not match the plan: {'; '.join(wrong)}",
-            "remove stale files from dist/ and rebuild (`hatch run release:build`); --no-check skips this check",
-        )
-    if missing:
-        text = ", ".join(missing)
-        if options.allow_missing:
-            warn(f"publishing without {text} (--allow-missing)")
-            return
-        raise PublishError(
-            f"dist/ is incomplete: missing {text}",
-            "build every platform (the release workflow's build jobs), or publish what there is with "
-            "--allow-missing; --no-check skips every check",
-        )
+def _check(plan: Plan, dist_dir: Path, options: PublishOptions, warn: Callable[[str], None]) -> None:
+    """``check`` without its slow metadata pass: names, versions, wheel tags the index refuses, completeness.
+
+    (``twine check --strict`` belongs to ``manta-release check`` in the build job; here twine reads
+    each uploaded file's metadata anyway, and a re-run with nothing to upload stays one query.)
+    """
+    from ..artifacts import check_dist, read_dist
+
+    report = check_dist(plan, read_dist(dist_dir), allow_missing=options.allow_missing, metadata=False)
+    for finding in report.warnings:
+        warn((f"{finding.filename}: " if finding.filename else "") + finding.message)
+    if not report.ok:
+        try:
+            report.raise_for_errors()
+        except MantaError as e:
+            raise PublishError(
+                e.message,
+                (e.hint + "; " if e.hint else "")
+                + "publish what there is with --allow-missing (missing platforms) or --no-check (no checks)",
+            ) from None
 
 
 def _query_index(
