@@ -1,0 +1,106 @@
+"""The version source's import path stays light: hatchling loads our hook module on every build of
+every project that has this package installed, and runs the version source on every build and
+install of every adopting project. Neither may pull in hatch, twine, rich or click."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from tests.support.projects import make_project
+
+HEAVY = ("hatch", "twine", "rich", "click", "cibuildwheel", "tomlkit", "requests", "urllib3")
+
+# Runs in a fresh interpreter: load the plugin as hatchling does (entry point -> hooks module ->
+# registered class), resolve a version through it, and report every module that got imported.
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from importlib.metadata import entry_points
+
+    (ep,) = [ep for ep in entry_points(group="hatch") if ep.name == "manta-release"]
+    hooks = ep.load()
+    source_class = hooks.hatch_register_version_source()
+    hook_class = hooks.hatch_register_build_hook()
+    source = source_class(sys.argv[1], {"source": "manta-release"})
+    data = source.get_version_data()
+
+    from hatch_manta_release.config import load_config
+    from hatch_manta_release.resolve import resolve_version
+    resolved = resolve_version(sys.argv[1], load_config(sys.argv[1]))
+
+    print(json.dumps({
+        "version": data["version"],
+        "resolved": str(resolved.version),
+        "hook": hook_class.PLUGIN_NAME,
+        "modules": sorted(sys.modules),
+    }))
+    """
+)
+
+
+def heavy(modules: list[str]) -> list[str]:
+    return [m for m in modules if m.split(".")[0] in HEAVY]
+
+
+def env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("MANTA_RELEASE_")}
+
+
+def test_version_source_imports_nothing_heavy(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", tag="v0.2.0-beta.1")
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(project)], capture_output=True, text=True, env=env(), check=False
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["version"] == report["resolved"] == "0.2.0b1"
+    assert report["hook"] == "manta-release"
+    assert heavy(report["modules"]) == []
+    ours = {m for m in report["modules"] if m.startswith("hatch_manta_release")}
+    assert ours <= {
+        "hatch_manta_release",
+        "hatch_manta_release.hooks",
+        "hatch_manta_release.version_source",
+        "hatch_manta_release.build_hook",
+        "hatch_manta_release.config",
+        "hatch_manta_release.errors",
+        "hatch_manta_release.platforms",
+        "hatch_manta_release.git",
+        "hatch_manta_release.resolve",
+        "hatch_manta_release.versioning",
+    }, ours
+
+
+def test_hatchling_version_imports_nothing_heavy(tmp_path: Path) -> None:
+    """`python -m hatchling version` itself, measured with -X importtime."""
+    project = make_project(tmp_path / "p", tag="v1.5.0rc0")
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "hatchling", "version"],
+        cwd=project, capture_output=True, text=True, env=env(), check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1.5.0rc0"
+    imported = [
+        line.rsplit("|", 1)[-1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    ]
+    assert "hatch_manta_release.version_source" in imported  # the measurement saw our plugin load
+    assert heavy(imported) == []
+
+
+def test_hooks_module_alone_imports_only_hatchling_glue() -> None:
+    """Just having the package installed costs every hatchling build the hooks module: nothing else."""
+    code = "import sys, hatch_manta_release.hooks; print('\\n'.join(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env(), check=True)
+    modules = result.stdout.split()
+    assert heavy(modules) == []
+    assert {m for m in modules if m.startswith("hatch_manta_release")} == {
+        "hatch_manta_release",
+        "hatch_manta_release.hooks",
+    }
