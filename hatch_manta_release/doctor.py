@@ -177,7 +177,7 @@ def check_git(root: Path, config: Config) -> tuple[list[Finding], str | None]:
             "delete or re-tag them (git tag -d …; git push origin :refs/tags/…), "
             "or add their labels under [tool.manta-release.prerelease-labels]",
         ))
-    if not any(f.status == "fail" for f in findings):
+    if not findings:
         findings.append(Finding("git", "ok", f"{len(tags)} release tag{'s' if len(tags) != 1 else ''}, full history"))
     return findings, toplevel
 

@@ -464,7 +464,8 @@ def push_tag_patterns(text: str) -> list[str] | None:
         parent = indent_of(within[index])
         out = []
         for ln in within[index + 1 :]:
-            if indent_of(ln) <= parent:
+            # A block sequence may sit at its key's own indentation ("tags:\n- v*").
+            if indent_of(ln) < parent or (indent_of(ln) == parent and not ln.lstrip().startswith("- ")):
                 break
             out.append(ln)
         return out
