@@ -7,7 +7,7 @@ by git (as it should be).
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
@@ -27,13 +27,15 @@ class MantaReleaseBuildHook(BuildHookInterface):
         relative = self.config.get("version-file")
         if relative is None:
             return
-        if not isinstance(relative, str) or not relative:
+        posix = PurePosixPath(relative.replace("\\", "/")) if isinstance(relative, str) else None
+        if posix is None or not relative or posix.is_absolute() or ".." in posix.parts or posix.suffix != ".py":
             # SystemExit, not an exception: hatchling would wrap an exception in a traceback.
             shown = f'"{relative}"' if isinstance(relative, str) else repr(relative)
             raise SystemExit(
                 f"manta-release: [tool.hatch.build.hooks.manta-release] version-file = {shown}: expected a "
-                'path relative to the project root, such as "src/pkg/_version.py"'
+                '.py path inside the project, relative to its root, such as "src/pkg/_version.py"'
             )
+        relative = posix.as_posix()  # "./pkg/_version.py" -> "pkg/_version.py"
         from packaging.version import Version
 
         parsed = Version(self.metadata.version)

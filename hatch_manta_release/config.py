@@ -248,6 +248,8 @@ def load_config(root: str | Path = ".", data: Mapping[str, Any] | None = None) -
     """Read ``pyproject.toml`` under ``root`` and validate ``[tool.manta-release]``."""
     data = read_pyproject(root) if data is None else data
     info = project_info(root, data)
+    if info.hatch_version.get("source") == "manta-release":
+        _check_hatch_version(info.hatch_version)
     table = data.get("tool", {}).get("manta-release", {})
     return parse_config(
         table,
@@ -258,6 +260,23 @@ def load_config(root: str | Path = ".", data: Mapping[str, Any] | None = None) -
 
 
 # ----------------------------------------------------------------------------- validation
+
+# [tool.hatch.version] keys when source = "manta-release": ours, and hatchling's own (its version scheme).
+HATCH_VERSION_KEYS = ("source", "fallback-version", "scheme", "validate-bump")
+
+
+def _check_hatch_version(table: Mapping[str, Any]) -> None:
+    """A setting meant for another version source (hatch-vcs's ``tag-pattern``, ``raw-options``;
+    the regex source's ``path``) would be silently ignored: say so instead."""
+    for key in table:
+        if key not in HATCH_VERSION_KEYS:
+            raise ConfigError(
+                f'[tool.hatch.version] unknown key {key} for source = "manta-release"'
+                f"{_did_you_mean(key, HATCH_VERSION_KEYS)}",
+                f"allowed keys: {', '.join(HATCH_VERSION_KEYS)}; release tags are set by tag-prefix and "
+                f"prerelease-labels in [{TABLE}]",
+            )
+
 
 
 def _did_you_mean(word: str, choices: Any) -> str:

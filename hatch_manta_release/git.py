@@ -35,7 +35,8 @@ class Describe:
 
 def _git(root: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
-    env.setdefault("LC_ALL", "C")  # stable, parseable messages
+    env["LC_ALL"] = "C"  # untranslated messages, which describe() recognises
+    env.pop("LANGUAGE", None)
     try:
         return subprocess.run(
             ["git", "-C", str(root), *args], capture_output=True, text=True, env=env, check=False
@@ -76,6 +77,13 @@ def describe(root: str | Path, tag_prefix: str) -> Describe:
             f"{Path(root).resolve()} is not a git checkout and has no PKG-INFO, so there is no version to read",
             "build from a git clone with its tags, or from the sdist (which records the version)",
         )
+    if "dubious ownership" in stderr:
+        # Common in containers and CI caches: the checkout belongs to another user.
+        where = Path(root).resolve()
+        raise GitError(
+            f"git refuses to read {where}: the checkout belongs to another user (git's safe.directory check)",
+            f"run `git config --global --add safe.directory {where}`, or build from the sdist",
+        )
     if "No names found" in stderr or "cannot describe" in stderr or "No tags can describe" in stderr:
         return _untagged(root)
     if "ambiguous argument 'HEAD'" in stderr or "bad revision" in stderr or "HEAD" in stderr:
@@ -83,7 +91,8 @@ def describe(root: str | Path, tag_prefix: str) -> Describe:
             f"the git repository at {Path(root).resolve()} has no commits yet",
             "commit, then tag the release (git tag v0.1.0)",
         )
-    raise GitError(f"`git describe` failed in {Path(root).resolve()}: {stderr}")
+    first = stderr.splitlines()[0] if stderr else f"exit code {result.returncode}"
+    raise GitError(f"`git describe` failed in {Path(root).resolve()}: {first}")
 
 
 def _untagged(root: str | Path) -> Describe:

@@ -458,3 +458,24 @@ def test_missing_project_name(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nversion = '1'\n")
     with pytest.raises(ConfigError, match=r"\[project\] name is missing"):
         load_config(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [("tag-pattern", ""), ("raw-options", ""), ("fallback_version", " (did you mean 'fallback-version'?)")],
+)
+def test_settings_for_other_version_sources_are_not_silently_ignored(tmp_path: Path, key: str, suggestion: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, hatch_version=f'{key} = "x"'))
+    assert info.value.message == f'[tool.hatch.version] unknown key {key} for source = "manta-release"{suggestion}'
+    assert info.value.hint == (
+        "allowed keys: source, fallback-version, scheme, validate-bump; release tags are set by tag-prefix and "
+        "prerelease-labels in [tool.manta-release]"
+    )
+
+
+def test_hatch_version_keys_of_another_source_are_not_ours_to_check(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\ndynamic = ["version"]\n[tool.hatch.version]\npath = "x/__init__.py"\n'
+    )
+    assert load_config(tmp_path).tag_prefix == "v"

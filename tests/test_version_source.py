@@ -307,16 +307,37 @@ def test_wheel_build_and_version_file(tmp_path: Path) -> None:
     assert git(project, "status", "--porcelain") == ""  # the written file is ignored, the tree stays clean
 
 
-def test_bad_version_file_is_one_clean_message(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("value", "shown"), [("3", "3"), ('"../_version.py"', '"../_version.py"'),
+                                             ('"/tmp/_version.py"', '"/tmp/_version.py"'), ('""', '""')])
+def test_bad_version_file_is_one_clean_message(tmp_path: Path, value: str, shown: str) -> None:
     project = make_project(tmp_path / "p", tag="v1.0.0",
-                           extra_pyproject="[tool.hatch.build.hooks.manta-release]\nversion-file = 3\n")
+                           extra_pyproject=f"[tool.hatch.build.hooks.manta-release]\nversion-file = {value}\n")
     result = hatchling(project, "build", "-t", "wheel")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert (
-        "manta-release: [tool.hatch.build.hooks.manta-release] version-file = 3: expected a path relative to "
-        'the project root, such as "src/pkg/_version.py"'
-    ) in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"manta-release: [tool.hatch.build.hooks.manta-release] version-file = {shown}: expected a .py path "
+        'inside the project, relative to its root, such as "src/pkg/_version.py"'
+    )
+    assert not (tmp_path / "_version.py").exists()
+
+
+def test_version_file_path_is_normalised(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", tag="v1.4.5.2",
+                           extra_pyproject='[tool.hatch.build.hooks.manta-release]\nversion-file = "./sample/_v.py"\n')
+    result = hatchling(project, "build", "-t", "wheel")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(project / "dist" / "sample-1.4.5.2-py3-none-any.whl") as zf:
+        assert "__version_tuple__ = version_tuple = (1, 4, 5, 2)" in zf.read("sample/_v.py").decode()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give the checkout away")
+def test_checkout_owned_by_another_user(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", tag="v1.0.0")
+    subprocess.run(["chown", "-R", "65534", str(project)], check=True)
+    stderr = clean_failure(hatchling(project, "version", GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1"))
+    assert f"git refuses to read {project.resolve()}: the checkout belongs to another user" in stderr
+    assert f"git config --global --add safe.directory {project.resolve()}" in stderr
 
 
 @pytest.fixture(scope="session")
