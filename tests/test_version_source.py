@@ -13,10 +13,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from hatch_manta_release.config import load_config
 from hatch_manta_release.resolve import VERSION_ENV, resolve_version
 from tests.support.projects import (
+    REPO_ROOT,
     build_plugin_wheel,
     commit,
     git,
@@ -399,3 +401,13 @@ def test_sdist_then_wheel_without_git(tmp_path: Path, plugin_requirement: str) -
     assert wheel.is_file(), list(wheel_dir.iterdir())
     with zipfile.ZipFile(wheel) as zf:
         assert "__version__ = version = '1.5.0rc0'" in zf.read("sample/_version.py").decode()
+
+
+@pytest.mark.skipif(not (REPO_ROOT / ".git").exists(), reason="not a git checkout (an sdist of this project)")
+def test_this_project_versions_itself_with_its_own_code() -> None:
+    """pyproject.toml's `code` source runs _self_version.py, which runs what adopters' builds run."""
+    before = resolve_version(REPO_ROOT, load_config(REPO_ROOT)).version
+    result = hatchling(REPO_ROOT, "version")
+    assert result.returncode == 0, result.stderr
+    after = resolve_version(REPO_ROOT, load_config(REPO_ROOT)).version
+    assert Version(result.stdout.strip()) in (before, after)  # others may commit to this checkout meanwhile
