@@ -16,11 +16,15 @@ is skipped), and reports the time twine 7 takes to fail as ``twine-fails-after``
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import http.client
 import importlib.util
 import os
 import shutil
 import sys
+import urllib.parse
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +106,52 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def raw_upload(url: str, username: str, password: str, files: list[Path]) -> None:
+    """The least any client can do: one legacy-API POST per file, in this process, one after another.
+
+    Its time is the index's own ingest time plus the loopback: the floor under both sides.
+    """
+    parsed = urllib.parse.urlsplit(url)
+    auth = base64.b64encode(f"{username}:{password}".encode()).decode()
+    for f in files:
+        data = f.read_bytes()
+        wheel = f.name.endswith(".whl")
+        fields = {
+            ":action": "file_upload",
+            "protocol_version": "1",
+            "name": _wheels.PROJECT,
+            "version": _wheels.VERSION,
+            "filetype": "bdist_wheel" if wheel else "sdist",
+            "pyversion": f.name.split("-")[2] if wheel else "source",
+            "metadata_version": "2.1",
+            "sha256_digest": hashlib.sha256(data).hexdigest(),
+        }
+        boundary = uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="{f.name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n".encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        body = b"".join(parts)
+        conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
+        try:
+            conn.request("POST", parsed.path or "/", body, {
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Authorization": f"Basic {auth}",
+            })
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"raw upload of {f.name}: {response.status} {response.reason}")
+        finally:
+            conn.close()
+
+
 def bench_publish(settings: Any, work: Path, *, republish: bool) -> list[str]:
     name = "republish-40" if republish else "publish-40"
     if importlib.util.find_spec("twine") is None:
@@ -167,15 +217,20 @@ def bench_publish(settings: Any, work: Path, *, republish: bool) -> list[str]:
                 run([sys.executable, "-m", "twine", *twine_args], env=twine_env, timeout=600)
                 check_index()
 
-            cases = {"ours": Case(ours, empty), "theirs": Case(theirs, empty)}
+            def floor() -> None:
+                raw_upload(index.upload_url, index.username, index.password, files)
+                check_index()
+
+            cases = {"ours": Case(ours, empty), "theirs": Case(theirs, empty), "floor": Case(floor, empty)}
             interleaved(cases, settings.publish_runs)
             return [
                 figure(
                     name,
                     cases["ours"].median,
                     cases["theirs"].median,
+                    f"index-floor={fmt(cases['floor'].median)}",
                     f"[{wheels} wheels of {settings.wheel_size // 1024} KiB + sdist to a local pypiserver;",
-                    "theirs: twine upload]",
+                    "theirs: twine upload; index-floor: bare sequential POSTs from a running process]",
                 )
             ]
 

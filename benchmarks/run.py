@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -289,6 +290,35 @@ def bench_plan(lab: Lab) -> list[str]:
 
 # ----------------------------------------------------------------------------- main
 
+
+def machine() -> str:
+    """Date, CPUs, CPU model, Python, git and the versions compared (for docs/performance.md)."""
+    import datetime
+    import importlib.metadata as md
+    import platform
+
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = []
+    for dist in ("hatchling", "hatch-vcs", "setuptools-scm", "twine", "pypiserver"):
+        try:
+            versions.append(f"{dist} {md.version(dist)}")
+        except md.PackageNotFoundError:
+            versions.append(f"{dist} (not installed)")
+    git = run(["git", "--version"], check=False).stdout.strip() if shutil.which("git") else "no git"
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"# {when}; {os.cpu_count()} CPUs ({model}); Python {platform.python_version()}; {git}; "
+        + ", ".join(versions)
+    )
+
+
 FIGURES: dict[str, Callable[[Lab], list[str]]] = {
     "version-source": bench_version_source,
     "version-source-import": bench_imports,
@@ -309,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(**{**settings.__dict__, "runs": args.runs})
     WORK.mkdir(parents=True, exist_ok=True)
     lab = Lab(settings)
+    print(machine(), file=sys.stderr, flush=True)
     start = time.perf_counter()
     for name in args.only or list(FIGURES):
         try:
