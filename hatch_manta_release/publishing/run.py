@@ -73,6 +73,7 @@ class FileOutcome:
     note: str = ""
     failure: Failure | None = None
     attempts: int = 0
+    maybe_landed: bool = False  # the answer was lost and the index could not be asked afterwards
 
 
 @dataclass
@@ -281,6 +282,7 @@ def publish(
             info(f"[{n}/{total}] uploaded {f.filename}" + (f" ({result.note})" if result.note else ""))
         else:
             outcome.status, outcome.failure = "failed", result.failure
+            outcome.maybe_landed = result.maybe_landed
             stop.set()
             cause = result.failure.cause if result.failure else "failed"
             info(f"[{n}/{total}] FAILED {f.filename}: {cause}")
@@ -311,9 +313,17 @@ def publish(
     if failed or any(o.status == "not-attempted" for o in report.outcomes):
         first = next((o.failure for o in failed if o.failure), None)
         landed = [o.file.filename for o in report.outcomes if o.status in ("uploaded", "skipped")]
-        missing = [o.file.filename for o in report.outcomes if o.status in ("failed", "not-attempted")]
+        unknown = [o.file.filename for o in report.outcomes if o.status == "failed" and o.maybe_landed]
+        missing = [
+            o.file.filename
+            for o in report.outcomes
+            if o.status == "not-attempted" or (o.status == "failed" and not o.maybe_landed)
+        ]
         message = (first.cause if first else "publishing stopped") + (
-            f" - {len(landed)} of {len(report.outcomes)} files are on {repo.name}; not there: {', '.join(missing)}"
+            f" - {len(landed)} of {len(report.outcomes)} files are on {repo.name}"
+            + (f" ({', '.join(landed)})" if landed else "")
+            + (f"; maybe landed (answer lost, index unreachable): {', '.join(unknown)}" if unknown else "")
+            + (f"; not there: {', '.join(missing)}" if missing else "")
         )
         hint = (first.fix if first else "re-run publish") + (
             "" if first and "re-run" in first.fix else "; then re-run publish: files already there are skipped"
@@ -378,6 +388,8 @@ def _recheck_landed(report: PublishReport, repo: Repository, project: str, auth:
             found = existing.get(o.file.filename)
             if found is not None and found.sha256 == o.file.sha256:
                 o.status, o.note = "uploaded", "landed, though its answer was lost"
+            else:
+                o.maybe_landed = False
 
 
 def _next(version: str) -> str:
@@ -432,6 +444,8 @@ def _print_summary(report: PublishReport, out: Console, verbose: bool) -> None:
         )
         if o.note:
             line += f"  ({o.note})"
+        elif o.maybe_landed:
+            line += "  (may have landed: the answer was lost and the index could not be asked)"
         out.print(escape(line), highlight=False)
         if o.failure is not None:
             for extra in o.failure.lines(verbose):

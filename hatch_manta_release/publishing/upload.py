@@ -46,6 +46,7 @@ class UploadResult:
     attempts: int
     note: str = ""  # "landed on an earlier attempt" etc.
     failure: Failure | None = None
+    maybe_landed: bool = False  # an attempt lost its answer after sending: the file may be on the index
     response: Response | None = None
 
 
@@ -128,7 +129,7 @@ def upload_file(
     if credentials is not None:
         headers["Authorization"] = credentials.header()
     attempt = 0
-    retried_after_loss = False
+    retried_after_loss = maybe_landed = False
     while True:
         attempt += 1
         failure: Failure
@@ -138,6 +139,8 @@ def upload_file(
         except OSError as e:
             failure = from_exception(e, ctx, url)
             retried_after_loss = True
+            if not isinstance(e, ConnectionRefusedError):
+                maybe_landed = True
         else:
             if response.status in {200, 201}:
                 note = "landed on an earlier attempt" if attempt > 1 and retried_after_loss else ""
@@ -153,7 +156,9 @@ def upload_file(
                     note = "landed on an earlier attempt" if retried_after_loss else "already on the index (identical)"
                     return UploadResult(path.name, True, attempt, note=note, response=response)
             if failure.transient:
-                retried_after_loss = True
+                retried_after_loss = maybe_landed = True
         if not failure.transient or attempt > retries:
-            return UploadResult(path.name, False, attempt, failure=failure, response=response)
+            return UploadResult(
+                path.name, False, attempt, failure=failure, response=response, maybe_landed=maybe_landed
+            )
         sleep(retry_delay * (2 ** (attempt - 1)))

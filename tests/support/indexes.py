@@ -79,7 +79,7 @@ class LocalIndex:
     root: Path  # this index's folder: packages/, htpasswd, server.log
     port: int
     username: str
-    password: str
+    password: str = field(repr=False)  # never shown, even in a failing test's report
     threaded: bool = True  # False: pypiserver's own single-threaded wsgiref server
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 

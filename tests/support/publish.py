@@ -1,0 +1,98 @@
+"""Shared pieces of the publish tests (``tests/test_publish*.py``).
+
+Two real pypiservers stand in for TestPyPI and PyPI, a sample project routes to them, and the
+``publish`` runner fails the test if any issued token shows up in any output.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.indexes import ISSUED_TOKENS, LocalIndex, repository_toml, start_index, write_wheel
+from tests.support.projects import make_project, run
+
+TEST_VAR = "TEST_PYPI_API_TOKEN"
+PROD_VAR = "PYPI_API_TOKEN"
+
+
+@dataclass
+class Release:
+    project: Path
+    test: LocalIndex
+    prod: LocalIndex
+    name: str
+
+    @property
+    def dist(self) -> Path:
+        return self.project / "dist"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("GITHUB_", "ACTIONS_", "TWINE_", "PIP_", TEST_VAR, PROD_VAR, "RUNNER_"))
+        }
+        env.update({TEST_VAR: self.test.password, PROD_VAR: self.prod.password, "NO_COLOR": "1", "COLUMNS": "250"})
+        env.update(extra)
+        return env
+
+
+def assert_no_token(*texts: str) -> None:
+    """No issued token in any text, except on ``::add-mask::`` lines (the runner consumes them)."""
+    for text in texts:
+        visible = "\n".join(line for line in text.splitlines() if not line.startswith("::add-mask::"))
+        for token in ISSUED_TOKENS:
+            assert token not in visible, "a token appeared in the output"
+            # a token split by wrapping or shown in part is a leak too
+            assert token[-24:] not in visible, "part of a token appeared in the output"
+
+
+def publish(release: Release, *args: str, env: dict[str, str] | None = None, rc: int | None = 0,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "hatch_manta_release", "publish", *args]
+    result = subprocess.run(cmd, cwd=release.project, env=env or release.env(), capture_output=True, text=True,
+                            timeout=timeout, check=False)
+    assert_no_token(result.stdout, result.stderr)
+    if rc is not None:
+        shown = f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        assert result.returncode == rc, shown
+    return result
+
+
+def make_release(tmp_path: Path, tag: str, *, name: str = "sample-pkg", manta: str = "", test_extra: str = "",
+                 prod_extra: str = "", start: bool = True) -> Release:
+    test = start_index(tmp_path, "testpypi")
+    prod = start_index(tmp_path, "pypi")
+    config = (
+        manta.strip() + "\n\n"
+        + repository_toml("testpypi", test, TEST_VAR) + test_extra + "\n"
+        + repository_toml("pypi", prod, PROD_VAR) + prod_extra
+    )
+    project = make_project(tmp_path / "project", name, manta=config, tag=tag)
+    return Release(project, test, prod, name)
+
+
+def build(release: Release, *targets: str) -> list[str]:
+    """A real build of the sample project (hatchling, with this checkout's version source)."""
+    args = [arg for t in (targets or ("sdist", "wheel")) for arg in ("-t", t)]
+    run([sys.executable, "-m", "hatchling", "build", *args], cwd=release.project)
+    return sorted(p.name for p in release.dist.iterdir())
+
+
+def platform_wheels(release: Release, version: str, pythons: tuple[str, ...], size: int = 0) -> list[Path]:
+    """manylinux wheels for each Python (synthetic contents, valid metadata), as cibuildwheel would name them."""
+    paths = []
+    for py in pythons:
+        cp = "cp" + py.replace(".", "")
+        tag = f"{cp}-{cp}-manylinux_2_17_x86_64.manylinux2014_x86_64"
+        paths.append(write_wheel(release.dist, release.name, version, tag, size=size))
+    return paths
+
+
+def stop(release: Release) -> None:
+    release.test.stop()
+    release.prod.stop()
