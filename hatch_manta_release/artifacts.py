@@ -448,43 +448,72 @@ def _metadata_findings(plan: Plan, artifacts: Sequence[Artifact]) -> list[Findin
 
 
 def twine_check(artifacts: Sequence[Artifact]) -> list[Finding]:
-    """``twine check --strict`` on every file (one run); a finding per file that fails."""
-    if not artifacts:
-        return []
-    env = dict(os.environ, NO_COLOR="1", TERM="dumb", COLUMNS="100000", PYTHONIOENCODING="utf-8")
-    env.pop("FORCE_COLOR", None)
-    cmd = [sys.executable, "-m", "twine", "check", "--strict", *(str(a.path) for a in artifacts)]
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if result.returncode == 0:
-        return []
-    output = _strip_ansi(result.stdout + "\n" + result.stderr)
-    by_path = {str(a.path): a for a in artifacts}
+    """``twine check --strict`` on every file; a finding for each file that fails.
+
+    One twine run checks all files; twine stops at a file it cannot read at all
+    (``InvalidDistribution``), so the files after it are checked by another run.
+    """
     findings: list[Finding] = []
-    current: Artifact | None = None
-    failed: dict[str, list[str]] = {}
+    remaining = list(artifacts)
+    # One stream, unbuffered: twine prints statuses on stdout and the warnings through logging on stderr.
+    # TERM=dumb would make rich wrap at 80 columns, cutting long paths.
+    env = dict(os.environ, NO_COLOR="1", TERM="xterm", COLUMNS="4000", PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+    env.pop("FORCE_COLOR", None)
+    while remaining:
+        cmd = [sys.executable, "-m", "twine", "--no-color", "check", "--strict", *(str(a.path) for a in remaining)]
+        result = subprocess.run(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False, timeout=300
+        )
+        if result.returncode == 0:
+            break
+        output = _strip_ansi(result.stdout)
+        statuses = _parse_twine(output, remaining)
+        failed = [(a, msgs) for a, (ok, msgs) in zip(remaining, statuses, strict=True) if ok is False]
+        for artifact, msgs in failed:
+            text = "; ".join(msgs) or "twine check failed"
+            findings.append(
+                Finding("error", f"metadata rejected by twine check --strict: {text}", artifact.filename,
+                        _twine_hint(text))
+            )
+        unchecked = [a for a, (ok, _) in zip(remaining, statuses, strict=True) if ok is None]
+        if not failed or len(unchecked) == len(remaining):
+            tail = " ".join(output.split())[-400:]
+            findings.append(Finding("error", f"twine check --strict failed: {tail}", None))
+            break
+        remaining = unchecked
+    return findings
+
+
+def _parse_twine(output: str, artifacts: Sequence[Artifact]) -> list[tuple[bool | None, list[str]]]:
+    """For each artifact: passed (True), failed (False) or not reached (None), with twine's messages."""
+    by_path = {str(a.path): i for i, a in enumerate(artifacts)}
+    states: list[tuple[bool | None, list[str]]] = [(None, []) for _ in artifacts]
+    current: int | None = None
     for raw in output.splitlines():
         line = raw.strip()
         if line.startswith("Checking "):
             rest = line[len("Checking ") :]
-            path, _, status = rest.rpartition(": ")
-            current = by_path.get(path) or by_path.get(rest.rstrip(": "))
-            if current is not None and "FAILED" in status:
-                failed.setdefault(current.filename, [])
-            elif current is not None and not status:
-                failed.setdefault(current.filename, [])  # an exception cut the line short
+            current = next((i for path, i in by_path.items() if rest.startswith(path + ":")), None)
+            if current is None:
+                continue
+            status = rest[len(str(artifacts[current].path)) + 1 :].strip()
+            if status.startswith("PASSED"):
+                states[current] = (True, [])
+            elif status.startswith("FAILED"):
+                states[current] = (False, [])
+            elif status.startswith("ERROR"):  # twine could not read the file and stopped
+                message = status[len("ERROR") :].strip()
+                states[current] = (False, [message.replace(f": {artifacts[current].path}", "")])
+                current = None
             continue
-        if current is not None and current.filename in failed and line.startswith(("WARNING", "ERROR")):
-            failed[current.filename].append(line.split(None, 1)[1] if " " in line else line)
-        elif current is not None and current.filename in failed and line and failed[current.filename]:
-            failed[current.filename][-1] += " " + line
-    for filename, messages in failed.items():
-        text = "; ".join(m.strip() for m in messages) or "twine check failed"
-        findings.append(Finding("error", f"metadata rejected by twine check --strict: {text}", filename,
-                                _twine_hint(text)))
-    if not findings:
-        tail = " ".join(output.split())[-400:]
-        findings.append(Finding("error", f"twine check --strict failed: {tail}", None))
-    return findings
+        if current is None or states[current][0] is not False:
+            continue
+        messages = states[current][1]
+        if line.startswith(("WARNING", "ERROR")):
+            messages.append(line.split(None, 1)[1].strip() if " " in line else line)
+        elif line and messages:
+            messages[-1] += " " + line
+    return states
 
 
 def _twine_hint(text: str) -> str | None:

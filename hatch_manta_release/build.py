@@ -504,6 +504,8 @@ def _move(path: Path, folder: Path) -> Path:
 
 
 def _cibuildwheel(job: _Job, os_name: str, plats: tuple[Platform, ...]) -> list[Path]:
+    from rich.markup import escape
+
     opts, plan, dist, env, reporter = job.opts, job.plan, job.dist, job.env, job.reporter
     identifiers = [i for p in plats for i in plan.build_identifiers(p.name)]
     argv, extra = cibuildwheel_invocation(
@@ -525,7 +527,8 @@ def _cibuildwheel(job: _Job, os_name: str, plats: tuple[Platform, ...]) -> list[
         )
     shown = " ".join(f"{k}={shlex.quote(v)}" for k, v in extra.items() if k.startswith("CIBW_"))
     reporter.step(f"cibuildwheel {os_name}: {len(selected)} build{'s' if len(selected) != 1 else ''}")
-    reporter.console.print(f"  {shown} {' '.join(shlex.quote(a) for a in argv[1:])}", highlight=False)
+    command_line = " ".join(shlex.quote(a) for a in ["python", *argv[1:]])
+    reporter.console.print(f"  {escape(shown)} {escape(command_line)}", highlight=False)
     before = {p.name: p.stat().st_mtime_ns for p in dist.glob("*.whl")}
     run_step(argv, cwd=opts.root, env=run_env, what=f"cibuildwheel ({os_name})", reporter=reporter, stream=True,
              hint="the failing build or test is in cibuildwheel's output above")

@@ -45,8 +45,8 @@ def command(  # noqa: PLR0917 (click passes options as arguments)
     root = Path(ctx.obj["root"])
     config = load_config(root)
     plan = make_plan(root, repository=repository, config=config)
-    folder = Path(dist_dir or config.dist_dir)
-    folder = folder if folder.is_absolute() else root / folder
+    shown = dist_dir or config.dist_dir
+    folder = Path(shown) if Path(shown).is_absolute() else root / shown
     artifacts = read_dist(folder)
     sliced = platform is not None or arch is not None
     platforms = select_platforms(plan.platforms, platform, arch) if sliced else None
@@ -77,7 +77,7 @@ def command(  # noqa: PLR0917 (click passes options as arguments)
     else:
         scope = f"slice {', '.join(report.platforms)}" if sliced else "the whole plan"
         err_console.print(
-            f"[bold]Checking {escape(str(folder))}[/] against {escape(plan.project)} {plan.version} "
+            f"[bold]Checking {escape(shown)}[/] against {escape(plan.project)} {plan.version} "
             f"({plan.channel}, for {plan.repository.name}; {scope})"
         )
         status = {}
@@ -107,4 +107,4 @@ def command(  # noqa: PLR0917 (click passes options as arguments)
         from ..artifacts import CheckFailed
 
         n = len(report.errors)
-        raise CheckFailed(f"{folder} is not ready to publish: {n} problem{'s' if n != 1 else ''} (above)")
+        raise CheckFailed(f"{shown} is not ready to publish: {n} problem{'s' if n != 1 else ''} (above)")
