@@ -349,8 +349,11 @@ def check_tag_pushed(root: Path, tag: str, timeout: float) -> Finding:
 Opener = Callable[..., Any]
 
 
-def check_index(repo: Repository, project: str, timeout: float, opener: Opener | None = None) -> Finding:
-    """Does the project exist on the index? (read-only look-up of ``<index-url><name>/``)."""
+def check_index(
+    repo: Repository, project: str, timeout: float, opener: Opener | None = None, version: str | None = None
+) -> Finding:
+    """Does the project exist on the index (read-only look-up of ``<index-url><name>/``), and is HEAD's
+    release ``version`` (when given) already there (the guide's "File already exists")?"""
     label = f"index {repo.name}"
     if not repo.index_url.startswith(("http://", "https://")):
         return Finding(label, "skip", f"{repo.index_url} is not an http(s) index")
@@ -363,8 +366,7 @@ def check_index(repo: Repository, project: str, timeout: float, opener: Opener |
     opener = opener or urllib.request.urlopen
     try:
         with opener(request, timeout=timeout) as response:
-            response.read(1)
-            return Finding(label, "ok", f"{project} exists on {repo.name} ({url})")
+            body = response.read(4_000_000).decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         if e.code == 404:
             advice = (
@@ -381,6 +383,20 @@ def check_index(repo: Repository, project: str, timeout: float, opener: Opener |
         reason = getattr(e, "reason", e)
         return Finding(label, "warn", f"could not reach {repo.name} ({url}): {reason}",
                        "offline, or the index is unreachable from here", "re-run online, or pass --offline")
+    files: list[str] = []
+    if version:
+        name_re = "[-_.]+".join(re.escape(part) for part in re.split(r"[-_.]+", project))
+        pattern = rf"(?<![\w.-]){name_re}-{re.escape(version)}(?:-[^\"'<>#/\s]*\.whl|\.tar\.gz|\.zip)(?![\w.-])"
+        files = sorted({m.group(0) for m in re.finditer(pattern, body, re.IGNORECASE)})
+    if files:
+        count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+        return Finding(
+            label, "warn", f"{project} {version} is already on {repo.name} ({count})",
+            "an index never lets a file be replaced: a re-run skips identical files, and a rebuilt, different "
+            "file under the same name is refused ('File already exists')",
+            "to change anything, release a new version (a new tag)",
+        )
+    return Finding(label, "ok", f"{project} exists on {repo.name} ({url})")
 
 
 # ----------------------------------------------------------------------------- all together
@@ -417,7 +433,8 @@ def run_doctor(
     if resolved is not None and resolved.is_release and resolved.tag is not None:
         findings.append(check_tag_pushed(root, resolved.tag.tag, timeout))
     for repo in routed_repositories(config):
-        findings.append(check_index(repo, config.project_name, timeout, opener))
+        version = str(resolved.version) if resolved is not None and resolved.is_release else None
+        findings.append(check_index(repo, config.project_name, timeout, opener, version))
     return findings
 
 

@@ -214,7 +214,10 @@ class _Index(http.server.BaseHTTPRequestHandler):
         known = self.path.rstrip("/").endswith("/sample")
         self.send_response(200 if known else 404)
         self.end_headers()
-        self.wfile.write(b"<html></html>")
+        self.wfile.write(
+            b'<html><a href="/p/sample-0.9.0.tar.gz#sha256=00">sample-0.9.0.tar.gz</a>'
+            b'<a href="/p/sample-1.0.0.1-py3-none-any.whl#sha256=00">sample-1.0.0.1-py3-none-any.whl</a></html>'
+        )
 
     def log_message(self, *args: object) -> None:
         pass
@@ -246,9 +249,17 @@ def test_index_lookup(tmp_path: Path, stub_index: str) -> None:
     """
     path = make_project(tmp_path / "p", tag="v1.0.0", manta=manta)
     found = by_check(run_doctor(path, environ={}, timeout=2))
-    assert found["index pypi"][0].status == "ok"
+    assert found["index pypi"][0].status == "ok"  # 1.0.0.1 is there, 1.0.0 is not
     assert found["index testpypi"][0].status == "warn" and "could not reach" in found["index testpypi"][0].summary
     assert found["tag pushed"][0].status == "skip"  # no origin remote
+
+    from hatch_manta_release.config import load_config
+    from hatch_manta_release.doctor import check_index
+
+    repo = load_config(path).repository("pypi")
+    there = check_index(repo, "sample", 2, version="0.9.0")
+    assert there.status == "warn" and "0.9.0 is already on pypi (1 file)" in there.summary
+    assert "File already exists" in (there.cause or "")
 
     other = make_project(tmp_path / "other-name", name="other-name", tag="v1.0.0", manta=manta)
     missing = by_check(run_doctor(other, environ={}, timeout=2))["index pypi"][0]
