@@ -93,7 +93,7 @@ def _highest_tag(state: Describe, config: Config) -> TagVersion:
     return max(tagged, key=lambda t: t.version)
 
 
-def _without_tag(state: Describe, config: Config, state_root: str | Path | None = None) -> ResolvedVersion:
+def _without_tag(state: Describe, config: Config, root: str | Path | None = None) -> ResolvedVersion:
     pattern = tag_glob(config.tag_prefix)
     if state.shallow:
         raise GitError(
@@ -110,7 +110,7 @@ def _without_tag(state: Describe, config: Config, state_root: str | Path | None 
             None,
             state,
         )
-    other = nearest_tag_any(state_root) if state_root is not None else None
+    other = nearest_tag_any(root) if root is not None else None
     if other is not None:
         raise GitError(
             f"no tag matching {pattern!r} is reachable from HEAD ({state.sha}); the nearest tag, {other!r}, "
