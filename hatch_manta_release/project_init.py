@@ -170,6 +170,8 @@ def update_pyproject(text: str, *, force: bool = False) -> tuple[str, InitResult
     # [tool.hatch.version]: our version source.
     version = _table(hatch, "version")
     source = version.get("source")
+    if source is None and "path" in version:
+        source = "regex"  # hatchling's default source when a path is given: the version is in that file
     if source != VERSION_SOURCE:
         if source is None or force:
             if source is not None:
@@ -181,8 +183,9 @@ def update_pyproject(text: str, *, force: bool = False) -> tuple[str, InitResult
                 f'set [tool.hatch.version] source = "{VERSION_SOURCE}"' + (f' (was "{source}")' if source else "")
             )
         else:
+            where = f' (the version in {version["path"]})' if source == "regex" and "path" in version else ""
             result.conflicts.append(
-                f'[tool.hatch.version] source is "{source}"; init would replace it with "{VERSION_SOURCE}"'
+                f'[tool.hatch.version] source is "{source}"{where}; init would replace it with "{VERSION_SOURCE}"'
             )
 
     # [tool.hatch.env]: hatch installs the plugin (environment collector) for `hatch run release:*`.

@@ -109,6 +109,17 @@ raw-options = { local_scheme = "no-local-version" }
     assert not result.conflicts
 
 
+def test_a_version_file_is_a_conflict() -> None:
+    text = '[project]\nname = "demo"\ndynamic = ["version"]\n\n[tool.hatch.version]\npath = "demo/__about__.py"\n'
+    _, result = update_pyproject(text)
+    assert result.conflicts == [
+        '[tool.hatch.version] source is "regex" (the version in demo/__about__.py); '
+        'init would replace it with "manta-release"'
+    ]
+    forced, _ = update_pyproject(text, force=True)
+    assert adopted(forced)["tool"]["hatch"]["version"] == {"source": "manta-release"}
+
+
 def test_requires_a_project_name() -> None:
     with pytest.raises(ConfigError, match="no \\[project\\] name"):
         update_pyproject("[tool.x]\na = 1\n")
