@@ -22,6 +22,7 @@ from tests.support.publish import (
     TEST_VAR,
     assert_no_token,
     build,
+    commit_and_retag,
     make_release,
     platform_wheels,
     publish,
@@ -328,7 +329,7 @@ def test_tls_error_on_a_plain_http_index(tmp_path: Path) -> None:
         port = release.prod.port
         pyproject = release.project / "pyproject.toml"
         pyproject.write_text(pyproject.read_text().replace(f"http://127.0.0.1:{port}/", f"https://127.0.0.1:{port}/"))
-        commit_all(release.project)
+        commit_and_retag(release.project)
         build(release)
         result = publish(release, rc=1)
         assert f"TLS with 127.0.0.1:{port} failed" in result.stderr
@@ -346,15 +347,6 @@ def test_unreachable_index(tmp_path: Path) -> None:
         assert f"connection to 127.0.0.1:{release.prod.port} refused: pypi is not listening" in result.stderr
     finally:
         stop(release)
-
-
-def commit_all(project: Path) -> None:
-    from tests.support.projects import git
-
-    tag = git(project, "describe", "--tags", "--exact-match")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "retarget")
-    git(project, "tag", "-f", tag)
 
 
 # ----------------------------------------------------------------------------- tokens never leave this process

@@ -96,3 +96,13 @@ def platform_wheels(release: Release, version: str, pythons: tuple[str, ...], si
 def stop(release: Release) -> None:
     release.test.stop()
     release.prod.stop()
+
+
+def commit_and_retag(project: Path) -> None:
+    """Commit an edit of the sample project and move its tag onto that commit (still a clean release)."""
+    from tests.support.projects import git
+
+    tag = git(project, "describe", "--tags", "--exact-match", "HEAD")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "edit")
+    git(project, "tag", "-f", tag)
