@@ -109,6 +109,16 @@ def test_no_tags_warns_and_bad_tags_are_listed(tmp_path: Path) -> None:
     assert "v1.1.0-banana.1" in found[0].summary and "v2.0.0+local" in found[0].summary
 
 
+def test_heads_tag_without_a_version_fails(tmp_path: Path) -> None:
+    path = make_project(tmp_path / "p", tag="v1.0.0-banana.1")
+    findings = doctor(path)
+    version = by_check(findings)["version"][0]
+    assert version.status == "fail" and "banana" in (version.cause or "")
+    assert "prerelease-labels" in (version.fix or "")
+    # Where it would go is unknown, so both tokens are reported as missing.
+    assert statuses(findings)["token pypi"] == statuses(findings)["token testpypi"] == "warn"
+
+
 def test_shallow_clone_fails(project: Path, tmp_path: Path) -> None:
     commit_file = project / "more.txt"
     commit_file.write_text("x")
