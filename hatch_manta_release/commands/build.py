@@ -60,7 +60,8 @@ def command(  # noqa: PLR0917 (click passes options as arguments)
     config = load_config(root)
     options = BuildOptions(
         root=root,
-        dist_dir=Path(dist_dir or config.dist_dir),
+        # --dist-dir is relative to where the command runs; dist-dir in the config to the project
+        dist_dir=Path(dist_dir).resolve() if dist_dir else Path(config.dist_dir),
         builder=builder or config.builder,
         platform=platform,
         arch=arch,

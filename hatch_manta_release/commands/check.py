@@ -45,8 +45,9 @@ def command(  # noqa: PLR0917 (click passes options as arguments)
     root = Path(ctx.obj["root"])
     config = load_config(root)
     plan = make_plan(root, repository=repository, config=config)
+    # --dist-dir is relative to where the command runs; dist-dir in the config to the project
     shown = dist_dir or config.dist_dir
-    folder = Path(shown) if Path(shown).is_absolute() else root / shown
+    folder = Path(dist_dir).resolve() if dist_dir else root / config.dist_dir
     artifacts = read_dist(folder)
     sliced = platform is not None or arch is not None
     platforms = select_platforms(plan.platforms, platform, arch) if sliced else None
