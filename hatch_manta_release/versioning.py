@@ -68,6 +68,8 @@ def version_from_tag(
             f"tag the release without the '+…' part, e.g. {prefix}{text.split('+', 1)[0]}",
         )
     match = _SEMVER_PRE.match(text)
+    if match and match["label"].lower() not in labels and _is_pep440(text):
+        match = None  # not a label we know, but a PEP 440 spelling (`1.0-r1`, `1.0-post0dev0`): as it is
     if match:
         label = match["label"].lower()
         segment = labels.get(label)
@@ -94,6 +96,14 @@ def version_from_tag(
         raise TagError(f"tag {tag!r} carries a local version label, which package indexes refuse")
     how = "PEP 440 version as tagged" if str(version) == text else f"PEP 440 normal form of {text!r}"
     return TagVersion(tag, version, f"{how}: {version}")
+
+
+def _is_pep440(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 def _parse(tag: str, text: str, prefix: str, labels: Mapping[str, str]) -> Version:

@@ -46,6 +46,8 @@ MAPPINGS = [
     ("v2024.10", "2024.10", "final"),
     ("v1!2.0", "1!2.0", "final"),
     ("v1.5.0RC1", "1.5.0rc1", "prerelease"),  # normalised
+    ("v1.0.0-rev.1", "1.0.0.post1", "final"),  # not a configured label, but a PEP 440 spelling
+    ("v1.0-post0dev0", "1.0.post0.dev0", "prerelease"),
 ]
 
 
@@ -206,6 +208,8 @@ def test_property_semver_tags_map_to_valid_round_tripping_versions(case: tuple[s
 
 
 @given(pep440_versions())
+@example("0-post0dev0")  # looks like a semver label `post0dev`, is PEP 440
+@example("1.0-r1")
 @example("1.5.0rc0")
 @example("1.5.0.dev0")
 @example("1.4.5.2")
