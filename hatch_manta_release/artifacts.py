@@ -453,6 +453,11 @@ def twine_check(artifacts: Sequence[Artifact]) -> list[Finding]:
     One twine run checks all files; twine stops at a file it cannot read at all
     (``InvalidDistribution``), so the files after it are checked by another run.
     """
+    from importlib.util import find_spec
+
+    if find_spec("twine") is None:
+        return [Finding("error", f"twine is not installed in this environment ({sys.executable})", None,
+                        "install the release extra (hatch run release:check does), or: pip install 'twine>=7'")]
     findings: list[Finding] = []
     remaining = list(artifacts)
     # One stream, unbuffered: twine prints statuses on stdout and the warnings through logging on stderr.

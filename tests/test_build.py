@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.build import cibuildwheel_invocation, container_engine_problem
+from hatch_manta_release.build import BuildError, cibuildwheel_invocation, container_engine_problem, require_module
 from hatch_manta_release.config import load_config, project_info
 from hatch_manta_release.plan import make_plan
 from tests.support.projects import commit, git, hatch_env, make_project
@@ -47,10 +47,11 @@ def sample(path: Path, *, manta: str, compiled: bool, tag: str | None = "v1.2.0"
     return project
 
 
-def cli(project: Path, *args: str, tmp: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli(project: Path, *args: str, tmp: Path, env: dict[str, str] | None = None,
+        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "hatch_manta_release", "--root", str(project), *args],
-        capture_output=True, text=True, env=env or hatch_env(tmp), check=False, timeout=600,
+        capture_output=True, text=True, env=env or hatch_env(tmp), check=False, timeout=600, cwd=cwd,
     )
 
 
@@ -166,7 +167,8 @@ def test_pure_project_builds_sdist_and_one_universal_wheel_without_cibuildwheel(
 
 def test_sdist_only_and_no_sdist(pure_project: Path, tmp_path: Path) -> None:
     dist = tmp_path / "out"
-    only = cli(pure_project, "build", "--sdist-only", "--dist-dir", str(dist), tmp=tmp_path)
+    # --dist-dir is relative to the working directory (dist-dir in the config, to the project)
+    only = cli(pure_project, "build", "--sdist-only", "--dist-dir", "out", tmp=tmp_path, cwd=tmp_path)
     assert only.returncode == 0, only.stderr
     assert files(dist) == ["sample-1.2.0.tar.gz"]
     wheels = cli(pure_project, "build", "--no-sdist", "--clean", "--dist-dir", str(dist), tmp=tmp_path)
@@ -369,3 +371,10 @@ def test_cibuildwheel_is_run_with_the_planned_builds(cibw_project: Path, tmp_pat
             "cp312-musllinux_x86_64'") in stderr
     assert "CIBW_ENVIRONMENT_PASS_LINUX=MANTA_RELEASE_VERSION" in stderr
     assert "cibuildwheel (linux) failed" in stderr
+
+
+def test_missing_tools_name_the_install() -> None:
+    with pytest.raises(BuildError) as info:
+        require_module("surely_not_installed_here", "surely-not-installed", "to test this")
+    assert "surely-not-installed is not installed in this environment" in info.value.message
+    assert "pip install surely-not-installed" in (info.value.hint or "")
