@@ -57,11 +57,14 @@ def cli(ctx: click.Context, root: str) -> None:
 
 def fail(error: MantaError) -> None:
     """Print a user error without a traceback and exit with its code."""
+    from rich.markup import escape
+
     from .console import err_console
 
-    err_console.print(f"[bold red]error:[/] {error.message}", highlight=False, markup=True, soft_wrap=True)
+    # Messages quote config tables ("[tool.manta-release]"): escape them, or rich eats them as markup.
+    err_console.print(f"[bold red]error:[/] {escape(error.message)}", highlight=False, soft_wrap=True)
     if error.hint:
-        err_console.print(f"[yellow]hint:[/] {error.hint}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]hint:[/] {escape(error.hint)}", highlight=False, soft_wrap=True)
     sys.exit(error.exit_code)
 
 

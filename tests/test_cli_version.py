@@ -172,11 +172,6 @@ def test_config_error_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "unknown key tag-prefx (did you mean 'tag-prefix'?)" in err
 
 
-@pytest.mark.xfail(
-    reason="cli.fail() prints the message and hint as rich markup, which swallows '[tool.manta-release]' "
-    "and '[tool.manta-release.prerelease-labels]'; it must escape them (rich.markup.escape) or pass markup=False",
-    strict=False,
-)
 def test_config_error_keeps_the_table_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = make_project(tmp_path / "p", tag="v1.0.0", manta='tag-prefx = "v"')
     _, _, err = cli(capsys, "--root", str(project), "version")
