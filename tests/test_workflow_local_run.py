@@ -305,6 +305,18 @@ def test_generated_workflow_runs_end_to_end(tmp_path: Path) -> None:
         runner.run_job("publish", jobs["publish"])
         assert sorted(test_index.files()) == published
 
+        # A manual run on a later, untagged commit builds but never publishes.
+        (project / "later.txt").write_text("later\n")
+        git(project, "add", "-A")
+        git(project, "commit", "-q", "-m", "later")
+        later = Runner(project, "main", env, secrets, tmp_path / "runner-later")
+        later.work.mkdir()
+        later.run_job("plan", jobs["plan"])
+        assert later.outputs["plan"]["publish"] == "false"
+        assert ".dev1+g" in later.outputs["plan"]["version"]
+        later.run_job("publish", jobs["publish"])
+        assert later.results["publish"] == "skipped"
+
         # The doctor through hatch, on the runner's checkout: the workflow is the one in the repo.
         doctor = subprocess.run(["hatch", "run", "release:doctor", "--offline"], cwd=runner.checkout,
                                 env=dict(env, TEST_PYPI_API_TOKEN=test_index.password), capture_output=True,
