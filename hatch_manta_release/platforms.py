@@ -36,8 +36,8 @@ KNOWN_PLATFORMS: dict[str, Platform] = {
         Platform(
             "musllinux-aarch64", "linux", "aarch64", "musllinux_aarch64", "ubuntu-24.04-arm", "musllinux"
         ),
-        Platform("macos-x86_64", "macos", "x86_64", "macosx_x86_64", "macos-13", "macosx"),
-        Platform("macos-arm64", "macos", "arm64", "macosx_arm64", "macos-14", "macosx"),
+        Platform("macos-x86_64", "macos", "x86_64", "macosx_x86_64", "macos-15-intel", "macosx"),
+        Platform("macos-arm64", "macos", "arm64", "macosx_arm64", "macos-15", "macosx"),
         Platform("windows-amd64", "windows", "AMD64", "win_amd64", "windows-latest", "win_amd64"),
         Platform("windows-arm64", "windows", "ARM64", "win_arm64", "windows-11-arm", "win_arm64"),
     )

@@ -115,6 +115,12 @@ def test_native_build_makes_a_tested_manylinux_wheel(native_build, tmp_path: Pat
     assert (five, version) == ("5", "1.2.0")
     assert str(tmp_path / "venv") in location
 
+    # reproducible: a re-run (a re-run CI job) writes the same bytes, so publish can skip what is there
+    again = cli(project, "build", "--builder", "native", "--dist-dir", str(tmp_path / "again"), tmp=tmp_path)
+    assert again.returncode == 0, again.stderr
+    for name in names:
+        assert (tmp_path / "again" / name).read_bytes() == (dist / name).read_bytes(), name
+
 
 @pytest.mark.skipif(not ON_LINUX, reason="the manylinux repair is Linux-only")
 def test_check_passes_on_the_native_build(native_build, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -253,7 +259,7 @@ def test_cibuildwheel_command_and_environment(cibw_project: Path) -> None:
         "CIBW_BUILD": "cp311-manylinux_x86_64 cp312-manylinux_x86_64 cp311-musllinux_x86_64 cp312-musllinux_x86_64",
         "CIBW_ARCHS": "x86_64",
         "CIBW_ENVIRONMENT": 'CGO_ENABLED=1 GOFLAGS="-trimpath -mod=vendor" MANTA_RELEASE_VERSION=1.2.0',
-        "CIBW_ENVIRONMENT_PASS_LINUX": "MANTA_RELEASE_VERSION",
+        "CIBW_ENVIRONMENT_PASS_LINUX": "MANTA_RELEASE_VERSION SOURCE_DATE_EPOCH",
         "CIBW_BEFORE_BUILD_LINUX": "make go",
         "CIBW_TEST_COMMAND": "pytest {project}/tests",  # as configured: no `|| echo`, a failure fails
         "CIBW_TEST_REQUIRES": "'pytest>=8' numpy",
@@ -307,7 +313,7 @@ def test_the_projects_own_cibuildwheel_table_wins(tmp_path: Path) -> None:
         "MANTA_RELEASE_VERSION": "1.2.0",
         "CIBW_ARCHS": "x86_64",
         # the project's own pass list is kept, and the version joins it
-        "CIBW_ENVIRONMENT_PASS_LINUX": "SOME_TOKEN MANTA_RELEASE_VERSION",
+        "CIBW_ENVIRONMENT_PASS_LINUX": "SOME_TOKEN MANTA_RELEASE_VERSION SOURCE_DATE_EPOCH",
         "CIBW_TEST_REQUIRES": "'pytest>=8' numpy",
     }
     # the project's `build` (cp312-*), within the archs and platform handed over
@@ -350,7 +356,7 @@ def test_platforms_other_hosts_build(cibw_project: Path, tmp_path: Path) -> None
     result = cli(cibw_project, "build", "--platform", "macos-arm64", tmp=tmp_path)
     assert result.returncode == 1
     assert "macOS wheels can only be built on macOS" in result.stderr
-    assert "macos-14" in result.stderr  # the runner that can
+    assert "macos-15" in result.stderr  # the runner that can
     unknown = cli(cibw_project, "build", "--platform", "linux-aarch64", tmp=tmp_path)
     assert unknown.returncode == 1
     assert "not one of the configured platforms" in unknown.stderr
@@ -373,7 +379,7 @@ def test_cibuildwheel_is_run_with_the_planned_builds(cibw_project: Path, tmp_pat
     assert "cibuildwheel linux: 4 builds" in stderr
     assert ("CIBW_BUILD='cp311-manylinux_x86_64 cp312-manylinux_x86_64 cp311-musllinux_x86_64 "
             "cp312-musllinux_x86_64'") in stderr
-    assert "CIBW_ENVIRONMENT_PASS_LINUX=MANTA_RELEASE_VERSION" in stderr
+    assert "CIBW_ENVIRONMENT_PASS_LINUX='MANTA_RELEASE_VERSION SOURCE_DATE_EPOCH'" in stderr
     assert "cibuildwheel (linux) failed" in stderr
 
 
@@ -388,7 +394,10 @@ def test_build_env_pins_the_version_and_applies_the_environment() -> None:
     from hatch_manta_release.build import build_env
 
     env = build_env("1.2.0", {"CGO_ENABLED": "1", "GOPATH": "${HOME}/go", "PATH": "/opt/go/bin:$PATH",
-                              "MANTA_RELEASE_VERSION": "9.9"}, base={"HOME": "/home/u", "PATH": "/usr/bin"})
+                              "MANTA_RELEASE_VERSION": "9.9"}, base={"HOME": "/home/u", "PATH": "/usr/bin"},
+                    source_date_epoch="1700000000")
+    assert env["SOURCE_DATE_EPOCH"] == "1700000000"
+    assert build_env("1", base={"SOURCE_DATE_EPOCH": "5"}, source_date_epoch="7")["SOURCE_DATE_EPOCH"] == "5"
     bindir = str(Path(sys.executable).parent)
     assert env["MANTA_RELEASE_VERSION"] == "1.2.0"  # nothing overrides the plan
     assert env["CGO_ENABLED"] == "1"

@@ -228,7 +228,7 @@ def test_human_output_is_a_readable_summary(tmp_path: Path) -> None:
     assert "Expected artifacts in dist/: 10 files" in out
     assert "native_thing-3.1.0rc2.tar.gz" in out
     assert "cp312-macosx_arm64 cp313-macosx_arm64 cp314-macosx_arm64" in out
-    assert "macos-14" in out
+    assert "macos-15" in out
 
 
 def test_github_output_appends_key_value_lines(tmp_path: Path) -> None:
