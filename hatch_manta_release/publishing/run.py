@@ -227,6 +227,7 @@ def publish(
                 if o.status in ("not-attempted", "would-upload"):
                     o.status, o.note = "not-attempted", "stopped: a published file differs"
             _print_summary(report, out, options.verbose)
+            _step_summary(report, env)
             raise PublishError(
                 f"{repo.name} already has {names} with different content: nothing was uploaded",
                 fix,
@@ -295,8 +296,11 @@ def publish(
             for f in upload_wheels:
                 one(f)
         else:
+            # The first file alone: on a new project or release it creates them (parallel first uploads
+            # could race to), and a bad token or URL fails once, not once per thread.
+            one(upload_wheels[0])
             with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="upload") as pool:
-                list(pool.map(one, upload_wheels))
+                list(pool.map(one, upload_wheels[1:]))
     for f in upload_sdists:  # the sdist last, and only when every wheel landed
         if stop.is_set():
             by_name[f.filename].note = "not attempted: the sdist goes last, after every wheel"
@@ -422,12 +426,9 @@ _LABELS = {
 
 
 def _size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"
+    from ..artifacts import human_size
+
+    return human_size(n)
 
 
 def _print_summary(report: PublishReport, out: Console, verbose: bool) -> None:
