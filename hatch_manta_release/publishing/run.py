@@ -84,10 +84,13 @@ class PublishReport:
     dry_run: bool = False
     install_command: str = ""
     seconds: float = 0.0
+    stopped: bool = False  # refused before uploading (a conflict on production)
 
     @property
     def ok(self) -> bool:
-        return all(o.status in ("uploaded", "skipped", "conflict", "would-upload") for o in self.outcomes)
+        return not self.stopped and all(
+            o.status in ("uploaded", "skipped", "conflict", "would-upload") for o in self.outcomes
+        )
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -226,6 +229,7 @@ def publish(
             for o in report.outcomes:
                 if o.status in ("not-attempted", "would-upload"):
                     o.status, o.note = "not-attempted", "stopped: a published file differs"
+            report.stopped = True
             _print_summary(report, out, options.verbose)
             _step_summary(report, env)
             raise PublishError(
