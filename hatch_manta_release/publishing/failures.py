@@ -73,7 +73,12 @@ def _message(response: Response) -> str:
     if "<" in text:
         pre = re.search(r"<pre>(.*?)</pre>", text, re.S | re.I)
         title = re.search(r"<title>(.*?)</title>", text, re.S | re.I)
-        text = (pre or title).group(1) if (pre or title) else re.sub(r"<[^>]+>", " ", text)
+        if pre and pre.group(1).strip() not in ("", "None"):
+            text = pre.group(1)
+        elif title:
+            text = title.group(1)
+        else:
+            text = re.sub(r"<[^>]+>", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text[:300] or f"{response.status} {response.reason}".strip()
 

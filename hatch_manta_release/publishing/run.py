@@ -290,6 +290,7 @@ def publish(
             outcome.maybe_landed = result.maybe_landed
             stop.set()
             cause = result.failure.cause if result.failure else "failed"
+            cause = cause.removeprefix(f"{f.filename}: ")
             info(f"[{n}/{total}] FAILED {f.filename}: {cause}")
 
     upload_wheels = [f for f in to_upload if f.kind == "wheel"]
@@ -453,8 +454,9 @@ def _print_summary(report: PublishReport, out: Console, verbose: bool) -> None:
             line += "  (may have landed: the answer was lost and the index could not be asked)"
         out.print(escape(line), highlight=False)
         if o.failure is not None:
-            for extra in o.failure.lines(verbose):
-                out.print(escape(f"      {extra}"), highlight=False)
+            out.print(escape(f"      {o.failure.cause}"), highlight=False)
+            if verbose and o.failure.detail:
+                out.print(escape(f"      index said: {o.failure.detail}"), highlight=False)
     counts = ", ".join(f"{report.count(s)} {_LABELS[s]}" for s in _LABELS if report.count(s))
     out.print(f"{counts} in {report.seconds:.1f}s", highlight=False)
     if report.ok:
