@@ -21,10 +21,11 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -35,6 +36,9 @@ from ..plan import Plan, make_plan
 from .failures import Context, Failure, from_exception, from_response
 from .index import IndexFile, IndexReadError, existing_files
 from .upload import Credentials, upload_file
+
+if TYPE_CHECKING:
+    from ..artifacts import Artifact
 
 
 class PublishError(MantaError):
@@ -107,9 +111,13 @@ def read_dist_files(dist_dir: Path) -> list[DistFile]:
     """Wheels and sdists in ``dist_dir`` (the shared :func:`~hatch_manta_release.artifacts.read_dist`)."""
     from ..artifacts import read_dist
 
+    return _dist_files(read_dist(dist_dir))
+
+
+def _dist_files(artifacts: Sequence[Artifact]) -> list[DistFile]:
     return [
         DistFile(Path(a.path), a.filename, a.kind, a.project, a.version, a.size, a.sha256)
-        for a in read_dist(dist_dir)
+        for a in artifacts
         if not a.invalid
     ]
 
@@ -160,9 +168,12 @@ def publish(
 
     dist_dir = root / plan.dist_dir
     project = _canonical(plan.project)
+    from ..artifacts import read_dist
+
+    artifacts = read_dist(dist_dir)  # read and hashed once
     if not options.no_check:
-        _check(plan, dist_dir, options, warn)
-    all_files = [f for f in read_dist_files(dist_dir) if _canonical(f.project) == project]
+        _check(plan, artifacts, options, warn)
+    all_files = [f for f in _dist_files(artifacts) if _canonical(f.project) == project]
     files = [f for f in all_files if f.version == plan.version]
     if not files:
         raise PublishError(
@@ -343,15 +354,15 @@ def publish(
     return report
 
 
-def _check(plan: Plan, dist_dir: Path, options: PublishOptions, warn: Callable[[str], None]) -> None:
+def _check(plan: Plan, artifacts: Sequence[Artifact], options: PublishOptions, warn: Callable[[str], None]) -> None:
     """``check`` without its slow metadata pass: names, versions, wheel tags the index refuses, completeness.
 
     (``twine check --strict`` belongs to ``manta-release check`` in the build job; here twine reads
     each uploaded file's metadata anyway, and a re-run with nothing to upload stays one query.)
     """
-    from ..artifacts import check_dist, read_dist
+    from ..artifacts import check_dist
 
-    report = check_dist(plan, read_dist(dist_dir), allow_missing=options.allow_missing, metadata=False)
+    report = check_dist(plan, artifacts, allow_missing=options.allow_missing, metadata=False)
     for finding in report.warnings:
         warn((f"{finding.filename}: " if finding.filename else "") + finding.message)
     if not report.ok:
