@@ -51,7 +51,7 @@ def request(
     method: str,
     url: str,
     *,
-    data: bytes | None = None,
+    data: bytes | list[bytes] | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 60.0,
 ) -> Response:

@@ -13,6 +13,7 @@ exists", the index is asked for the file's sha256, and an identical file counts 
 from __future__ import annotations
 
 import base64
+import io
 import secrets
 import time
 from collections.abc import Callable
@@ -82,21 +83,18 @@ def upload_form(path: Path) -> list[tuple[str, str]]:
     return fields
 
 
-def multipart(fields: list[tuple[str, str]], filename: str, content: bytes) -> tuple[bytes, str]:
+def multipart(fields: list[tuple[str, str]], filename: str, content: bytes) -> tuple[list[bytes], str]:
+    """The form as chunks (the file's bytes are sent as they are, not copied into one body)."""
     boundary = "manta-" + secrets.token_hex(16)
-    parts: list[bytes] = []
+    head = io.BytesIO()
     for name, value in fields:
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value.encode() + b"\r\n"
-        )
-    parts.append(
+        head.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
+        head.write(value.encode() + b"\r\n")
+    head.write(
         f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="{filename}"\r\n'
         "Content-Type: application/octet-stream\r\n\r\n".encode()
-        + content
-        + b"\r\n"
     )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+    return [head.getvalue(), content, f"\r\n--{boundary}--\r\n".encode()], f"multipart/form-data; boundary={boundary}"
 
 
 def upload_file(
@@ -125,7 +123,7 @@ def upload_file(
             ),
         )
     body, content_type = multipart(fields, path.name, path.read_bytes())
-    headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
+    headers = {"Content-Type": content_type, "Content-Length": str(sum(len(chunk) for chunk in body))}
     if credentials is not None:
         headers["Authorization"] = credentials.header()
     attempt = 0
