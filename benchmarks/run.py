@@ -313,8 +313,9 @@ def machine() -> str:
             versions.append(f"{dist} (not installed)")
     git = run(["git", "--version"], check=False).stdout.strip() if shutil.which("git") else "no git"
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load = f"load {os.getloadavg()[0]:.2f}; " if hasattr(os, "getloadavg") else ""
     return (
-        f"# {when}; {os.cpu_count()} CPUs ({model}); Python {platform.python_version()}; {git}; "
+        f"# {when}; {os.cpu_count()} CPUs ({model}); {load}Python {platform.python_version()}; {git}; "
         + ", ".join(versions)
     )
 
