@@ -73,8 +73,13 @@ def resolve_credentials(
 
     var = repository.token_env
     if not var:
+        why = (
+            "Trusted Publishing is off"
+            if repository.trusted_publishing is False
+            else 'trusted-publishing = "auto" applies on GitHub Actions only'
+        )
         raise MantaError(
-            f"repository {repository.name} has no token-env and Trusted Publishing is off: nothing to upload with",
+            f"repository {repository.name} has no token-env and {why}: nothing to upload with",
             f'set token-env = "PYPI_API_TOKEN" (a variable holding the token) or trusted-publishing = true in '
             f"[tool.manta-release.repositories.{repository.name}]",
         )

@@ -112,7 +112,11 @@ class LocalIndex:
         return self.process is not None and self.process.poll() is None
 
     def write_htpasswd(self) -> None:
-        from passlib.apache import HtpasswdFile
+        import warnings
+
+        with warnings.catch_warnings():  # passlib imports the deprecated crypt module
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from passlib.apache import HtpasswdFile
 
         ht = HtpasswdFile(str(self.htpasswd), new=True)
         ht.set_password(self.username, self.password)
