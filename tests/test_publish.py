@@ -24,10 +24,13 @@ from tests.support.publish import (
     build,
     commit_and_retag,
     make_release,
+    no_token_in_test_output,  # noqa: F401 - a fixture, used by name
     platform_wheels,
     publish,
     stop,
 )
+
+pytestmark = pytest.mark.usefixtures("no_token_in_test_output")
 
 
 @pytest.fixture
@@ -96,6 +99,10 @@ def test_repository_override_is_announced(rc_release) -> None:
 
 def test_untagged_or_dirty_never_publishes(rc_release) -> None:
     build(rc_release)
+    readme = rc_release.project / "README.md"
+    readme.write_text(readme.read_text() + "uncommitted\n")  # dirty, on the tag
+    dirty = publish(rc_release, rc=1)
+    assert "is not published" in dirty.stderr and "uncommitted changes" in dirty.stderr
     commit(rc_release.project, "after the tag")
     result = publish(rc_release, rc=1)
     assert "is not published" in result.stderr and "release tag" in result.stderr

@@ -16,13 +16,22 @@ import pytest
 
 from tests.support.indexes import ISSUED_TOKENS, LocalIndex, free_port, new_token, write_wheel
 from tests.support.projects import make_project
-from tests.support.publish import PROD_VAR, Release, build, publish
+from tests.support.publish import (
+    PROD_VAR,
+    Release,
+    build,
+    no_token_in_test_output,  # noqa: F401 - a fixture, used by name
+    publish,
+)
 
 BIN = Path(sys.executable).parent
-pytestmark = pytest.mark.skipif(
-    not all((BIN / tool).exists() for tool in ("devpi-init", "devpi-server", "devpi")),
-    reason="devpi-server and devpi-client are not installed",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not all((BIN / tool).exists() for tool in ("devpi-init", "devpi-server", "devpi")),
+        reason="devpi-server and devpi-client are not installed",
+    ),
+    pytest.mark.usefixtures("no_token_in_test_output"),
+]
 
 
 @pytest.fixture(scope="module")

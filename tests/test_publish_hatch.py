@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.projects import commit, git, run
-from tests.support.publish import assert_no_token, make_release, stop
+from tests.support.publish import (
+    assert_no_token,
+    make_release,
+    no_token_in_test_output,  # noqa: F401 - a fixture, used by name
+    stop,
+)
+
+pytestmark = pytest.mark.usefixtures("no_token_in_test_output")
 
 
 def _hatch(project: Path, env: dict[str, str], *args: str, check: bool = True):  # type: ignore[no-untyped-def]

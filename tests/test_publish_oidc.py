@@ -13,8 +13,18 @@ import pytest
 from hatch_manta_release.publishing.oidc import decode_claims, index_base
 from tests.support.indexes import ISSUED_TOKENS, start_index
 from tests.support.projects import make_project
-from tests.support.publish import PROD_VAR, Release, assert_no_token, build, commit_and_retag, publish
+from tests.support.publish import (
+    PROD_VAR,
+    Release,
+    assert_no_token,
+    build,
+    commit_and_retag,
+    no_token_in_test_output,  # noqa: F401 - a fixture, used by name
+    publish,
+)
 from tests.support.standin import StandIn, json_answer, make_jwt
+
+pytestmark = pytest.mark.usefixtures("no_token_in_test_output")
 
 AUDIENCE = "manta-test-index"
 CLAIMS = {

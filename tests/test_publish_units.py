@@ -18,8 +18,16 @@ from hatch_manta_release.publishing.index import existing_files
 from hatch_manta_release.publishing.upload import Credentials, upload_file
 from tests.support.indexes import start_index, write_wheel
 from tests.support.projects import make_project
-from tests.support.publish import PROD_VAR, Release, build, publish
+from tests.support.publish import (
+    PROD_VAR,
+    Release,
+    build,
+    no_token_in_test_output,  # noqa: F401 - a fixture, used by name
+    publish,
+)
 from tests.support.standin import StandIn
+
+pytestmark = pytest.mark.usefixtures("no_token_in_test_output")
 
 REPO = Repository("pypi", "https://upload.pypi.org/legacy/", "https://pypi.org/simple/", PROD_VAR)
 CTX = Context(REPO, "sample-pkg", "1.2.0", f"${PROD_VAR}")

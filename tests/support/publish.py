@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from tests.support.indexes import ISSUED_TOKENS, LocalIndex, repository_toml, start_index, write_wheel
 from tests.support.projects import make_project, run
 
@@ -49,6 +51,15 @@ def assert_no_token(*texts: str) -> None:
             assert token not in visible, "a token appeared in the output"
             # a token split by wrapping or shown in part is a leak too
             assert token[-24:] not in visible, "part of a token appeared in the output"
+
+
+@pytest.fixture(autouse=False)
+def no_token_in_test_output(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Import into a test module with ``pytestmark = pytest.mark.usefixtures(...)``: whatever the test
+    process itself printed (in-process runs) is scanned for issued tokens at teardown."""
+    yield
+    captured = capsys.readouterr()
+    assert_no_token(captured.out, captured.err)
 
 
 def publish(release: Release, *args: str, env: dict[str, str] | None = None, rc: int | None = 0,
