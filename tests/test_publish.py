@@ -108,6 +108,10 @@ def test_untagged_or_dirty_never_publishes(rc_release) -> None:
     assert "is not published" in result.stderr and "release tag" in result.stderr
     # not with --repository either
     assert publish(rc_release, "--repository", "pypi", rc=1).returncode == 1
+    # a dry run shows everything a real publish would do, and why it would stop
+    dry = publish(rc_release, "--dry-run")
+    assert "a real publish would stop:" in dry.stdout and "is not published: not a clean commit" in dry.stdout
+    assert rc_release.test.files() == [] and rc_release.prod.files() == []
     assert rc_release.test.files() == [] and rc_release.prod.files() == []
 
 

@@ -89,6 +89,7 @@ class PublishReport:
     install_command: str = ""
     seconds: float = 0.0
     stopped: bool = False  # refused before uploading (a conflict on production)
+    blockers: list[str] = field(default_factory=list)  # dry run: what would stop a real publish
 
     @property
     def ok(self) -> bool:
@@ -150,6 +151,15 @@ def publish(
             # A warning annotation shows on the run's page, not only in the log.
             print(f"::warning title=manta-release publish::{message}", flush=True)
 
+    blockers: list[str] = []
+
+    def block(error: MantaError) -> None:
+        """Stop - or, in a dry run, report what would stop a real publish and go on."""
+        if not options.dry_run:
+            raise error
+        blockers.append(error.message)
+        warn(f"a real publish would stop here: {error.message}" + (f" ({error.hint})" if error.hint else ""))
+
     config = load_config(root)
     plan = make_plan(root, repository=options.repository, config=config)
     repo = plan.repository
@@ -157,28 +167,42 @@ def publish(
     if options.repository and options.repository != routed:
         warn(f"publishing to {repo.name} because of --repository (the route for a {plan.channel} release is {routed})")
     if not plan.publish:
-        raise PublishError(
-            f"{plan.project} {plan.version} is not published: {plan.reason}",
-            "publish runs on a clean checkout of a release tag (git tag v1.2.3 && git push origin v1.2.3); "
-            "`manta-release plan` shows the decision",
+        block(
+            PublishError(
+                f"{plan.project} {plan.version} is not published: {plan.reason}",
+                "publish runs on a clean checkout of a release tag (git tag v1.2.3 && git push origin v1.2.3); "
+                "`manta-release plan` shows the decision",
+            )
         )
     info(
-        f"publishing {plan.project} {plan.version} ({plan.channel}, tag {plan.tag}) to {repo.name} ({repo.upload_url})"
+        f"{'dry run: ' if options.dry_run else ''}publishing {plan.project} {plan.version} ({plan.channel}, "
+        f"tag {plan.tag or 'none'}) to {repo.name} ({repo.upload_url})"
     )
 
     dist_dir = root / plan.dist_dir
     project = _canonical(plan.project)
     from ..artifacts import read_dist
 
-    artifacts = read_dist(dist_dir)  # read and hashed once
-    if not options.no_check:
-        _check(plan, artifacts, options, warn)
+    artifacts: list[Artifact] = []
+    dist_read = False
+    try:
+        artifacts = read_dist(dist_dir)  # read and hashed once
+        dist_read = True
+    except MantaError as e:
+        block(e)
+    if not options.no_check and artifacts:
+        try:
+            _check(plan, artifacts, options, warn)
+        except MantaError as e:
+            block(e)
     all_files = [f for f in _dist_files(artifacts) if _canonical(f.project) == project]
     files = [f for f in all_files if f.version == plan.version]
-    if not files:
-        raise PublishError(
-            f"no file of {plan.project} {plan.version} in {dist_dir}",
-            "build first: `hatch run release:build` (or download the build artifacts into dist/)",
+    if not files and dist_read:
+        block(
+            PublishError(
+                f"no file of {plan.project} {plan.version} in {dist_dir}",
+                "build first: `hatch run release:build` (or download the build artifacts into dist/)",
+            )
         )
     wheels = sorted((f for f in files if f.kind == "wheel"), key=lambda f: f.filename)
     sdists = [f for f in files if f.kind == "sdist"]
@@ -187,14 +211,11 @@ def publish(
     # Credentials (in a dry run a missing credential is reported, not fatal).
     from .credentials import resolve_credentials
 
-    credentials: Credentials | None
+    credentials: Credentials | None = None
     try:
         credentials = resolve_credentials(repo, plan.project, plan.version, env, warn=warn, info=info)
     except MantaError as e:
-        if not options.dry_run:
-            raise
-        warn(f"a real publish would stop here: {e.message}" + (f" ({e.hint})" if e.hint else ""))
-        credentials = None
+        block(e)
     ctx = Context(
         repo,
         plan.project,
@@ -205,7 +226,11 @@ def publish(
     auth = (credentials.username, credentials.password) if credentials else None
 
     # What the index already holds.
-    existing = _query_index(repo, plan.project, auth, ctx, options)
+    existing: dict[str, IndexFile] = {}
+    try:
+        existing = _query_index(repo, plan.project, auth, ctx, options)
+    except MantaError as e:
+        block(e)
 
     report = PublishReport(plan, repo, dry_run=options.dry_run)
     report.install_command = install_command(plan, config, repo)
@@ -236,7 +261,9 @@ def publish(
             f"never rebuild a published version: tag and release {_next(plan.version)}; "
             "or, if dist/ holds stale builds, rebuild exactly the published commit"
         )
-        if not repo.skip_existing:
+        if not repo.skip_existing and options.dry_run:
+            block(PublishError(f"{repo.name} already has {names} with different content", fix))
+        elif not repo.skip_existing:
             for o in report.outcomes:
                 if o.status in ("not-attempted", "would-upload"):
                     o.status, o.note = "not-attempted", "stopped: a published file differs"
@@ -258,6 +285,7 @@ def publish(
         if not to_upload and not options.dry_run:
             info(f"every file is already on {repo.name}: nothing to upload")
         report.seconds = time.monotonic() - started
+        report.blockers = blockers
         _print_summary(report, out, options.verbose)
         _step_summary(report, env)
         return report
@@ -468,8 +496,14 @@ def _print_summary(report: PublishReport, out: Console, verbose: bool) -> None:
             out.print(escape(f"      {o.failure.cause}"), highlight=False)
             if verbose and o.failure.detail:
                 out.print(escape(f"      index said: {o.failure.detail}"), highlight=False)
-    counts = ", ".join(f"{report.count(s)} {_LABELS[s]}" for s in _LABELS if report.count(s))
+    counts = ", ".join(f"{report.count(s)} {_LABELS[s]}" for s in _LABELS if report.count(s)) or "no files"
     out.print(f"{counts} in {report.seconds:.1f}s", highlight=False)
+    if report.blockers:
+        out.print(
+            escape(f"a real publish would stop: {len(report.blockers)} problem(s): " + "; ".join(report.blockers)),
+            highlight=False,
+        )
+        return
     if report.ok:
         out.print(f"install: {escape(report.install_command)}", highlight=False)
         page = repo.project_page(plan.project, plan.version)
@@ -492,7 +526,9 @@ def step_summary_markdown(report: PublishReport) -> str:
             result += f": {o.failure.cause}"
         lines.append(f"| `{o.file.filename}` | {_size(o.file.size)} | `{o.file.sha256}` | {result} |")
     lines.append("")
-    if report.ok:
+    if report.blockers:
+        lines += ["A real publish would stop:", ""] + [f"- {b}" for b in report.blockers] + [""]
+    elif report.ok:
         lines += ["Install:", "", "```", report.install_command, "```", ""]
     return "\n".join(lines) + "\n"
 
