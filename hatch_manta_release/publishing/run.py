@@ -290,6 +290,13 @@ def publish(
         _step_summary(report, env)
         return report
 
+    try:
+        import twine.package  # noqa: F401 - builds the upload forms; fail here, not in every thread
+    except ImportError:
+        raise PublishError(
+            "twine is not installed: it reads each file's metadata for the upload",
+            "install hatch-manta-release[release] (the release environment of `hatch run release:publish` has it)",
+        ) from None
     by_name = {o.file.filename: o for o in report.outcomes}
 
     def confirm(filename: str) -> str | None:

@@ -141,7 +141,7 @@ def upload_file(
                 maybe_landed = True
         else:
             if response.status in {200, 201}:
-                note = "landed on an earlier attempt" if attempt > 1 and retried_after_loss else ""
+                note = f"on attempt {attempt}" if attempt > 1 else ""
                 return UploadResult(path.name, True, attempt, note=note, response=response)
             failure = from_response(response, ctx, path.name)
             if failure.kind == "exists" and confirm is not None:
