@@ -51,7 +51,7 @@ class PublishOptions:
     dry_run: bool = False
     allow_missing: bool = False
     no_check: bool = False
-    jobs: int = 4
+    jobs: int | None = None  # None: default_jobs(upload URL)
     retries: int = 3
     retry_delay: float = 1.0
     timeout: float = 300.0
@@ -341,7 +341,7 @@ def publish(
 
     upload_wheels = [f for f in to_upload if f.kind == "wheel"]
     upload_sdists = [f for f in to_upload if f.kind != "wheel"]
-    jobs = max(1, min(options.jobs, len(upload_wheels) or 1))
+    jobs = max(1, min(options.jobs or default_jobs(repo.upload_url), len(upload_wheels) or 1))
     if upload_wheels:
         if jobs == 1:
             for f in upload_wheels:
@@ -387,6 +387,18 @@ def publish(
             err.print(f"index said: {escape(first.detail)}", highlight=False)
         raise PublishError(message, hint)
     return report
+
+
+def default_jobs(upload_url: str) -> int:
+    """Parallel uploads: 4 to a remote index (uploads wait on the network); on a loopback index, which
+    parses uploads on this machine's own CPUs, about half as many as there are CPUs (measured: 2 is fastest on 2
+    cores against pypiserver, 4 is slower than 1)."""
+    import urllib.parse
+
+    host = (urllib.parse.urlsplit(upload_url).hostname or "").lower()
+    if host in ("localhost", "::1") or host.startswith("127."):
+        return max(1, min(4, (os.cpu_count() or 2) // 2 + 1))
+    return 4
 
 
 def _check(plan: Plan, artifacts: Sequence[Artifact], options: PublishOptions, warn: Callable[[str], None]) -> None:
