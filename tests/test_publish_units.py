@@ -133,6 +133,32 @@ index-url = "{standin.url}/simple/"
         standin.stop()
 
 
+
+def test_twine_uploader_errors_read_as_the_standard_librarys(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Uploads go through twine's Repository (requests): its errors are unwrapped to the socket error
+    underneath, and twine prints nothing of its own ("Uploading …", retry warnings)."""
+    from tests.support.indexes import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/legacy/"
+    repo = Repository("pypi", url, url, PROD_VAR)
+    ctx = Context(repo, "sample-pkg", "1.2.0", f"${PROD_VAR}")
+    wheel = write_wheel(tmp_path / "dist", "sample-pkg", "1.2.0")
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    creds = Credentials("__token__", "pypi-" + "y" * 40, f"${PROD_VAR}")
+    result = upload_file(wheel, sha, url, creds, ctx, retries=1, retry_delay=0.01, timeout=5)
+    assert not result.ok and result.attempts == 2 and not result.maybe_landed and result.failure is not None
+    assert result.failure.cause == f"connection to 127.0.0.1:{port} refused: pypi is not listening"
+    standin = StandIn(upstream=None, handler=lambda *_: (503, {"Content-Type": "text/plain"}, b"down")).start()
+    try:
+        result = upload_file(wheel, sha, standin.url + "/legacy/", creds, ctx, retries=0, timeout=5)
+        assert result.failure is not None and result.failure.kind == "server"
+    finally:
+        standin.stop()
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
 # ----------------------------------------------------------------------------- the simple API
 
 

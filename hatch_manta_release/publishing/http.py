@@ -1,6 +1,6 @@
-"""A few lines of stdlib HTTP shared by the index query, the uploads and Trusted Publishing.
+"""A few lines of stdlib HTTP for the index query and Trusted Publishing (uploads go through twine).
 
-Redirects are not followed for POSTs (an upload that is redirected is an upload to a wrong URL),
+Redirects are not followed for POSTs (a token exchange that is redirected goes to a wrong URL),
 answers of every status come back as :class:`Response` instead of exceptions, and network errors
 (refused, reset, timeout, TLS, DNS) propagate as ``OSError`` subclasses for
 :mod:`.failures` to explain.
@@ -51,7 +51,7 @@ def request(
     method: str,
     url: str,
     *,
-    data: bytes | list[bytes] | None = None,
+    data: bytes | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 60.0,
 ) -> Response:

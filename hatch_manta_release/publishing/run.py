@@ -35,7 +35,7 @@ from ..errors import MantaError
 from ..plan import Plan, make_plan
 from .failures import Context, Failure, from_exception, from_response
 from .index import IndexFile, IndexReadError, existing_files
-from .upload import Credentials, upload_file
+from .upload import Credentials, Uploaders, upload_file
 
 if TYPE_CHECKING:
     from ..artifacts import Artifact
@@ -291,10 +291,10 @@ def publish(
         return report
 
     try:
-        import twine.package  # noqa: F401 - builds the upload forms; fail here, not in every thread
+        import twine.repository  # noqa: F401 - uploads every file; fail here, not in every thread
     except ImportError:
         raise PublishError(
-            "twine is not installed: it reads each file's metadata for the upload",
+            "twine is not installed: it uploads the files",
             "install hatch-manta-release[release] (the release environment of `hatch run release:publish` has it)",
         ) from None
     by_name = {o.file.filename: o for o in report.outcomes}
@@ -303,6 +303,7 @@ def publish(
         found = existing_files(repo.index_url, plan.project, auth=auth, timeout=30).get(filename)
         return found.sha256 if found else None
 
+    uploaders = Uploaders(credentials)  # one twine Repository (requests session) per thread, closed below
     stop = threading.Event()
     lock = threading.Lock()
     done = [0]
@@ -323,6 +324,7 @@ def publish(
             retry_delay=options.retry_delay,
             timeout=options.timeout,
             confirm=confirm,
+            uploaders=uploaders,
         )
         outcome.attempts = result.attempts
         with lock:
@@ -342,21 +344,24 @@ def publish(
     upload_wheels = [f for f in to_upload if f.kind == "wheel"]
     upload_sdists = [f for f in to_upload if f.kind != "wheel"]
     jobs = max(1, min(options.jobs or default_jobs(repo.upload_url), len(upload_wheels) or 1))
-    if upload_wheels:
-        if jobs == 1:
-            for f in upload_wheels:
-                one(f)
-        else:
-            # The first file alone: on a new project or release it creates them (parallel first uploads
-            # could race to), and a bad token or URL fails once, not once per thread.
-            one(upload_wheels[0])
-            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="upload") as pool:
-                list(pool.map(one, upload_wheels[1:]))
-    for f in upload_sdists:  # the sdist last, and only when every wheel landed
-        if stop.is_set():
-            by_name[f.filename].note = "not attempted: the sdist goes last, after every wheel"
-            continue
-        one(f)
+    try:
+        if upload_wheels:
+            if jobs == 1:
+                for f in upload_wheels:
+                    one(f)
+            else:
+                # The first file alone: on a new project or release it creates them (parallel first uploads
+                # could race to), and a bad token or URL fails once, not once per thread.
+                one(upload_wheels[0])
+                with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="upload") as pool:
+                    list(pool.map(one, upload_wheels[1:]))
+        for f in upload_sdists:  # the sdist last, and only when every wheel landed
+            if stop.is_set():
+                by_name[f.filename].note = "not attempted: the sdist goes last, after every wheel"
+                continue
+            one(f)
+    finally:
+        uploaders.close()
 
     failed = [o for o in report.outcomes if o.status == "failed"]
     if failed:
