@@ -11,7 +11,6 @@ every build of every adopting project.
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from collections.abc import Mapping
@@ -244,8 +243,17 @@ def project_info(root: str | Path, data: Mapping[str, Any] | None = None) -> Pro
     )
 
 
-def load_config(root: str | Path = ".", data: Mapping[str, Any] | None = None) -> Config:
-    """Read ``pyproject.toml`` under ``root`` and validate ``[tool.manta-release]``."""
+def load_config(
+    root: str | Path = ".", data: Mapping[str, Any] | None = None, *, for_version_source: bool = False
+) -> Config:
+    """Read ``pyproject.toml`` under ``root`` and validate ``[tool.manta-release]``.
+
+    ``for_version_source``: the hatchling version source runs on every build of every adopting
+    project and needs only the tag settings; it skips expanding ``python`` into CPython versions,
+    the one step that needs ``packaging.specifiers`` (which imports ``packaging.tags``: a third of
+    our import time). Every other key is still validated; ``python`` is checked by every release
+    command.
+    """
     data = read_pyproject(root) if data is None else data
     info = project_info(root, data)
     if info.hatch_version.get("source") == "manta-release":
@@ -256,6 +264,7 @@ def load_config(root: str | Path = ".", data: Mapping[str, Any] | None = None) -
         project_name=info.name,
         requires_python=info.requires_python,
         fallback_version=info.hatch_version.get("fallback-version"),
+        expand_pythons=not for_version_source,
     )
 
 
@@ -280,6 +289,8 @@ def _check_hatch_version(table: Mapping[str, Any]) -> None:
 
 
 def _did_you_mean(word: str, choices: Any) -> str:
+    import difflib  # only on the error path
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -370,8 +381,12 @@ def parse_config(
     project_name: str = "",
     requires_python: str | None = None,
     fallback_version: Any = None,
+    expand_pythons: bool = True,
 ) -> Config:
-    """Validate a ``[tool.manta-release]`` mapping into a :class:`Config`."""
+    """Validate a ``[tool.manta-release]`` mapping into a :class:`Config`.
+
+    ``expand_pythons=False`` leaves ``pythons`` empty (see :func:`load_config`).
+    """
     if not isinstance(table, dict):
         raise ConfigError(f"[{TABLE}] must be a table, got {type(table).__name__}")
     _check_keys(table, TOP_KEYS, "")
@@ -398,7 +413,7 @@ def parse_config(
             platforms.append(KNOWN_PLATFORMS[name])
 
     python = _str(table, "python", "python", None) or requires_python or ">=3.9"
-    pythons = _pythons(python, "python" if "python" in table else "project.requires-python")
+    pythons = _pythons(python, "python" if "python" in table else "project.requires-python") if expand_pythons else ()
 
     test_command = _str(table, "test-command", "test-command", None)
     test_requires = _str_list(table, "test-requires", "test-requires") or ()

@@ -21,7 +21,7 @@ class MantaReleaseVersionSource(VersionSourceInterface):
         from .resolve import resolve_version
 
         try:
-            config = load_config(self.root)
+            config = load_config(self.root, for_version_source=True)
             resolved = resolve_version(self.root, config)
         except MantaError as e:
             # A user mistake (bad tag, shallow clone, malformed config): hatchling wraps any

@@ -104,3 +104,30 @@ def test_hooks_module_alone_imports_only_hatchling_glue() -> None:
         "hatch_manta_release",
         "hatch_manta_release.hooks",
     }
+
+
+SOURCE_ONLY = textwrap.dedent(
+    """
+    import json, sys
+    from importlib.metadata import entry_points
+
+    (ep,) = [ep for ep in entry_points(group="hatch") if ep.name == "manta-release"]
+    source = ep.load().hatch_register_version_source()(sys.argv[1], {"source": "manta-release"})
+    print(json.dumps({"version": source.get_version_data()["version"], "modules": sorted(sys.modules)}))
+    """
+)
+
+
+def test_version_source_skips_what_only_release_commands_need(tmp_path: Path) -> None:
+    """`python` -> CPython list needs packaging.specifiers (and with it packaging.tags, sysconfig,
+    logging): a third of the version source's import time, for nothing a version needs. difflib is
+    only for error messages."""
+    project = make_project(tmp_path / "p", tag="v1.5.0", manta='python = ">=3.10"')
+    result = subprocess.run(
+        [sys.executable, "-c", SOURCE_ONLY, str(project)], capture_output=True, text=True, env=env(), check=False
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["version"] == "1.5.0"
+    for module in ("packaging.specifiers", "packaging.tags", "difflib"):
+        assert module not in report["modules"], module
