@@ -189,7 +189,23 @@ def _uses(name: str) -> Commented:
     return Commented(action.ref, action.version)
 
 
-def _setup_steps() -> list[dict[str, Any]]:
+SELF = "hatch-manta-release"
+
+
+def _install_step(project_name: str) -> dict[str, Any]:
+    """hatch installs the plugins of ``[tool.hatch.env] requires`` from the index. This project
+    releases itself with the plugin of the commit being released (it cannot come from an index
+    before its first release): installing the checkout beside hatch satisfies that requirement, and
+    the collector then gives the release env the same checkout (by its PEP 610 URL)."""
+    if re.sub(r"[-_.]+", "-", project_name).lower() == SELF:
+        return {
+            "name": "Install hatch and this checkout's plugin",
+            "run": f'python -m pip install "{HATCH_REQUIREMENT}" .',
+        }
+    return {"name": "Install hatch", "run": f'python -m pip install "{HATCH_REQUIREMENT}"'}
+
+
+def _setup_steps(project_name: str = "") -> list[dict[str, Any]]:
     return [
         {
             "name": "Check out with full history and tags (the version comes from the tag)",
@@ -201,7 +217,7 @@ def _setup_steps() -> list[dict[str, Any]]:
             "uses": _uses("setup-python"),
             "with": {"python-version": RUNNER_PYTHON},
         },
-        {"name": "Install hatch", "run": f'python -m pip install "{HATCH_REQUIREMENT}"'},
+        _install_step(project_name),
     ]
 
 
@@ -241,7 +257,7 @@ def build_workflow(config: Config, pure_python: bool) -> dict[str, Any]:
         "timeout-minutes": 15,
         "outputs": {key: f"${{{{ steps.plan.outputs.{key} }}}}" for key in PLAN_OUTPUTS},
         "steps": [
-            *_setup_steps(),
+            *_setup_steps(config.project_name),
             {
                 "name": "Plan the release (version, channel, repository, environment)",
                 "id": "plan",
@@ -257,7 +273,7 @@ def build_workflow(config: Config, pure_python: bool) -> dict[str, Any]:
             "runs-on": "ubuntu-latest",
             "timeout-minutes": 60,
             "steps": [
-                *_setup_steps(),
+                *_setup_steps(config.project_name),
                 {"name": "Build and test the wheel", "run": f"{run}build --no-sdist"},
                 {
                     "name": "Upload the wheel",
@@ -279,7 +295,7 @@ def build_workflow(config: Config, pure_python: bool) -> dict[str, Any]:
             "runs-on": "${{ matrix.runner }}",
             "timeout-minutes": 120,
             "steps": [
-                *_setup_steps(),
+                *_setup_steps(config.project_name),
                 {
                     "name": "Build and test wheels",
                     "run": f'{run}build --platform "$PLATFORM" --no-sdist',
@@ -303,7 +319,7 @@ def build_workflow(config: Config, pure_python: bool) -> dict[str, Any]:
         "runs-on": "ubuntu-latest",
         "timeout-minutes": 30,
         "steps": [
-            *_setup_steps(),
+            *_setup_steps(config.project_name),
             {"name": "Build the sdist", "run": f"{run}build --sdist-only"},
             {
                 "name": "Upload the sdist",
@@ -336,7 +352,7 @@ def build_workflow(config: Config, pure_python: bool) -> dict[str, Any]:
         publish_job["environment"] = environment
     publish_job["permissions"] = permissions
     publish_job["steps"] = [
-        *_setup_steps(),
+        *_setup_steps(config.project_name),
         {
             "name": "Download the wheels",
             "uses": _uses("download-artifact"),

@@ -416,3 +416,16 @@ def test_the_projects_own_workflow_is_in_sync() -> None:
     root = Path(__file__).resolve().parents[1]
     result = cli(root, "workflow", "--check")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_this_project_installs_its_own_plugin_from_the_checkout() -> None:
+    """hatch would fetch `[tool.hatch.env] requires` from PyPI; this project releases itself with the
+    plugin of the commit being released, so every job installs the checkout beside hatch."""
+    ours = load(render_workflow(parse_config({}, project_name="hatch-manta-release"), pure_python=True))
+    theirs = load(render_workflow(parse_config({}, project_name="example"), pure_python=True))
+    for name, job in ours["jobs"].items():
+        runs = [s.get("run") for s in job["steps"]]
+        assert f'python -m pip install "{HATCH_REQUIREMENT}" .' in runs, name
+    for job in theirs["jobs"].values():
+        assert not any(str(s.get("run", "")).endswith(" .") for s in job["steps"])
+        assert f'python -m pip install "{HATCH_REQUIREMENT}"' in [s.get("run") for s in job["steps"]]
