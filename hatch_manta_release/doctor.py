@@ -99,13 +99,21 @@ def check_adoption(data: Mapping[str, Any], env_name: str) -> Iterator[Finding]:
             "the build cannot take the version from the tag",
             'add "version" to [project] dynamic (manta-release init does this)',
         ))
-    if source != "manta-release":
+    version_table = hatch.get("version", {})
+    self_hosted = (  # this project: hatchling cannot load a version source from the tree it builds
+        project.get("name") == "hatch-manta-release"
+        and source == "code"
+        and version_table.get("path") == "hatch_manta_release/_self_version.py"
+    )
+    if source != "manta-release" and not self_hosted:
         problems.append(Finding(
             "pyproject", "warn", f"[tool.hatch.version] source is {source!r}, not 'manta-release'",
             "the built files' version is not read from the tag by this plugin, so it may disagree with the plan",
             'set [tool.hatch.version] source = "manta-release" (manta-release init does this)',
         ))
-    elif build.get("build-backend") != "hatchling.build" or not _requires_plugin(build.get("requires")):
+    elif not self_hosted and (
+        build.get("build-backend") != "hatchling.build" or not _requires_plugin(build.get("requires"))
+    ):
         problems.append(Finding(
             "pyproject", "fail", "[build-system] does not build with hatchling and hatch-manta-release",
             "the version source is a hatchling plugin: the build cannot find it",

@@ -310,3 +310,11 @@ def test_cli_output_and_exit_codes(project: Path) -> None:
     assert [f["check"] for f in failing] == ["token pypi"]
     assert failing[0]["cause"] and failing[0]["fix"]
     assert "not-a-token" not in bad.stdout
+
+
+def test_this_project_self_hosted_version_source_is_ok() -> None:
+    """This repository takes its version from its own code through hatchling's `code` source (a
+    plugin cannot be loaded from the tree being built); doctor knows that setup, and only that one."""
+    from tests.support.projects import REPO_ROOT
+
+    assert statuses(doctor(REPO_ROOT))["pyproject"] == "ok"
