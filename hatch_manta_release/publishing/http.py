@@ -1,15 +1,19 @@
 """A few lines of stdlib HTTP for the index query and Trusted Publishing (uploads go through twine).
 
-Redirects are not followed for POSTs (a token exchange that is redirected goes to a wrong URL),
-answers of every status come back as :class:`Response` instead of exceptions, and network errors
-(refused, reset, timeout, TLS, DNS) propagate as ``OSError`` subclasses for
-:mod:`.failures` to explain.
+Redirects are not followed for POSTs (a token exchange that is redirected goes to a wrong URL), nor
+to anything but http(s). A redirect to another origin (scheme, host, port) drops ``Authorization``
+(and ``Cookie``), as requests does: urllib's own handler copies every header to wherever the server
+points, which would hand an upload token to another host. A response reached that way says so in
+:attr:`Response.auth_withheld_from`. Answers of every status come back as :class:`Response` instead
+of exceptions, and network errors (refused, reset, timeout, TLS, DNS) propagate as ``OSError``
+subclasses for :mod:`.failures` to explain.
 """
 
 from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +28,8 @@ class Response:
     url: str
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # the URL of another origin that a redirect led to, where the request's credentials were not sent
+    auth_withheld_from: str | None = None
 
     @property
     def text(self) -> str:
@@ -37,14 +43,44 @@ class Response:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
+# headers that carry credentials for the origin they were attached for, never for another one
+_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` of ``url``, the port made explicit (``http://h`` and ``http://h:80`` are one)."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a malformed port: an origin of its own, equal to no other
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port if port is not None else _DEFAULT_PORTS.get(scheme)
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follows GET redirects to http(s) URLs; credentials never cross to another origin. One per request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.auth_withheld_from: str | None = None
+
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]  # noqa: PLR0917
         if req.get_method() == "POST":
             return None
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-_opener = urllib.request.build_opener(_NoRedirect())
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            return None  # not followed (urllib would follow ftp://): the 30x comes back as the answer
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and origin(newurl) != origin(req.full_url):
+            dropped = False
+            for store in (new.headers, new.unredirected_hdrs):
+                for name in [k for k in store if k.lower() in _CREDENTIAL_HEADERS]:
+                    del store[name]
+                    dropped = True
+            if dropped:
+                self.auth_withheld_from = newurl
+        return new
 
 
 def request(
@@ -61,14 +97,17 @@ def request(
     if not url.startswith(("http://", "https://")):
         raise ConnectionError(f"not an http(s) URL: {url}")
     req = urllib.request.Request(url, data=data, headers=all_headers, method=method)  # noqa: S310 - checked above
+    redirects = _Redirects()
+    opener = urllib.request.build_opener(redirects)
     try:
-        with _opener.open(req, timeout=timeout) as resp:
+        with opener.open(req, timeout=timeout) as resp:
             return Response(
                 status=resp.status,
                 reason=resp.reason or "",
                 url=resp.geturl(),
                 body=resp.read(),
                 headers={k.lower(): v for k, v in resp.headers.items()},
+                auth_withheld_from=redirects.auth_withheld_from,
             )
     except urllib.error.HTTPError as e:
         try:
@@ -78,9 +117,10 @@ def request(
         return Response(
             status=e.code,
             reason=str(e.reason or ""),
-            url=url,
+            url=e.geturl() or url,  # where the answer came from, after any redirect
             body=body,
             headers={k.lower(): v for k, v in (e.headers or {}).items()},
+            auth_withheld_from=redirects.auth_withheld_from,
         )
     except urllib.error.URLError as e:
         reason = e.reason

@@ -2,13 +2,15 @@
 
 PEP 691 JSON is asked for first (PyPI, TestPyPI, devpi serve it); an index that answers HTML
 (pypiserver) is read from its PEP 503 links, whose ``#sha256=`` fragments carry the hashes. A 404
-means the project is not on the index yet. This is one GET, so a re-run where every file is already
-there costs one request.
+means the project is not on the index yet - but not a 404 from another host that an authenticated read
+was redirected to: the credentials are not sent there (:mod:`.http`), so its answer says nothing about
+what the index holds. This is one GET, so a re-run where every file is already there costs one request.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -29,9 +31,10 @@ class IndexFile:
 class IndexReadError(Exception):
     """The index answered the simple-API query with an unexpected status."""
 
-    def __init__(self, response: Response) -> None:
-        super().__init__(f"{response.status} {response.reason}")
+    def __init__(self, response: Response, hint: str = "") -> None:
+        super().__init__(f"{response.status} {response.reason}" + (f" ({hint})" if hint else ""))
         self.response = response
+        self.hint = hint
 
 
 def canonical_name(name: str) -> str:
@@ -59,6 +62,8 @@ def existing_files(
     if response.status == 401 and auth is not None:
         token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
         response = request("GET", url, headers={**headers, "Authorization": f"Basic {token}"}, timeout=timeout)
+        if response.auth_withheld_from is not None and response.status != 200:
+            raise _withheld(response, url)
     if response.status == 404:
         return {}
     if response.status != 200:
@@ -66,6 +71,19 @@ def existing_files(
     if response.content_type == "application/vnd.pypi.simple.v1+json" or response.body.lstrip().startswith(b"{"):
         return _from_json(response)
     return _from_html(response)
+
+
+def _withheld(response: Response, url: str) -> IndexReadError:
+    """The authenticated read of ``url`` was redirected to another host, which got no credentials and refused."""
+    via = "" if response.url == response.auth_withheld_from else f" (by way of {response.auth_withheld_from})"
+    reason = (
+        f"{response.reason or 'refused'} from {response.url}, another host that {url} redirected the authenticated "
+        f"read to{via}; the credentials were not sent there, so this says nothing about what the index holds"
+    )
+    return IndexReadError(
+        dataclasses.replace(response, reason=reason),
+        f"set index-url to the simple index that answers {url} itself, without redirecting to another host",
+    )
 
 
 def _from_json(response: Response) -> dict[str, IndexFile]:
