@@ -124,12 +124,11 @@ def read_env_name(root: str | Path) -> str:
         return DEFAULT_ENV_NAME
     table = data.get("tool", {}).get("manta-release", {})
     name = table.get("env-name", DEFAULT_ENV_NAME) if isinstance(table, dict) else DEFAULT_ENV_NAME
-    if not isinstance(name, str) or not _ENV_NAME.match(name):
-        message = (
-            f"[tool.manta-release] env-name = {name!r}: expected a hatch environment name "
-            "(letters, digits, - _ .), such as \"release\""
-        )
-        raise ValueError(message)
+    if not isinstance(name, str) or not _ENV_NAME.match(name) or name == "default":
+        # Never take over the project's `default` environment (its tests would stop installing
+        # the project), and never break hatch for every other environment over one bad value:
+        # fall back to `release`, whose commands then report the key (config.py validates it).
+        return DEFAULT_ENV_NAME
     return name
 
 
@@ -164,9 +163,23 @@ def _merge_dependencies(ours: list[str], theirs: list[str]) -> list[str]:
     user_pins_us = any(isinstance(d, str) and _requirement_name(d) == mine for d in theirs)
     result = [d for d in ours if not (user_pins_us and _requirement_name(d) == mine)]
     for dependency in theirs:
-        if dependency not in result:
-            result.append(dependency)
+        wanted = dependency
+        if isinstance(dependency, str) and _requirement_name(dependency) == mine:
+            wanted = _with_release_extra(dependency)
+        if wanted not in result:
+            result.append(wanted)
     return result
+
+
+def _with_release_extra(requirement: str) -> str:
+    """A user's own pin of the plugin still needs the commands' dependencies (the release extra)."""
+    from packaging.requirements import Requirement
+
+    parsed = Requirement(requirement)
+    if EXTRA in parsed.extras:
+        return requirement
+    parsed.extras = {*parsed.extras, EXTRA}
+    return str(parsed)
 
 
 class MantaReleaseEnvironmentCollector(EnvironmentCollectorInterface):

@@ -131,7 +131,7 @@ class Config:
     tag_prefix: str = "v"
     platforms: tuple[Platform, ...] = tuple(KNOWN_PLATFORMS[name] for name in DEFAULT_PLATFORMS)
     python: str = ">=3.9"
-    pythons: tuple[str, ...] = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+    pythons: tuple[str, ...] = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
     test_command: str | None = None
     test_requires: tuple[str, ...] = ()
     before_build: Mapping[str, str] = field(default_factory=FrozenDict)  # os name -> shell command
@@ -224,12 +224,13 @@ def project_info(root: str | Path, data: Mapping[str, Any] | None = None) -> Pro
     name = project.get("name")
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{root / 'pyproject.toml'}: [project] name is missing", 'set name = "..."')
-    hatch = data.get("tool", {}).get("hatch", {})
-    build = hatch.get("build", {}) if isinstance(hatch, dict) else {}
-    hooks: dict[str, Any] = dict(build.get("hooks", {}))
-    for target in build.get("targets", {}).values():
-        if isinstance(target, dict):
-            hooks.update(target.get("hooks", {}))
+    hatch = _table(data.get("tool", {}), "hatch", "[tool.hatch]")
+    build = _table(hatch, "build", "[tool.hatch.build]")
+    # Hooks that run for the wheel (global ones and the wheel target's) mean compiled parts; an
+    # sdist-only hook says nothing about the wheel.
+    hooks: dict[str, Any] = dict(_table(build, "hooks", "[tool.hatch.build.hooks]"))
+    wheel = _table(_table(build, "targets", "[tool.hatch.build.targets]"), "wheel", "[tool.hatch.build.targets.wheel]")
+    hooks.update(_table(wheel, "hooks", "[tool.hatch.build.targets.wheel.hooks]"))
     ours = {"manta-release", "vcs", "version"}
     return ProjectInfo(
         root=root,
@@ -238,9 +239,18 @@ def project_info(root: str | Path, data: Mapping[str, Any] | None = None) -> Pro
         dynamic_version="version" in project.get("dynamic", []),
         has_build_hooks=any(h not in ours for h in hooks),
         cibuildwheel=data.get("tool", {}).get("cibuildwheel", {}),
-        hatch_version=hatch.get("version", {}) if isinstance(hatch, dict) else {},
+        hatch_version=_table(hatch, "version", "[tool.hatch.version]"),
         raw=data,
     )
+
+
+def _table(parent: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    """``parent[key]`` when it is a table; a clear error naming it when it is something else."""
+    value = parent.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table, got {type(value).__name__} {value!r}",
+                          "see hatch's build configuration reference for its layout")
+    return value
 
 
 def load_config(
@@ -413,7 +423,16 @@ def parse_config(
             platforms.append(KNOWN_PLATFORMS[name])
 
     python = _str(table, "python", "python", None) or requires_python or ">=3.9"
-    pythons = _pythons(python, "python" if "python" in table else "project.requires-python") if expand_pythons else ()
+    pythons: tuple[str, ...] = ()
+    if expand_pythons:
+        pythons = _pythons(python, "python" if "python" in table else "project.requires-python")
+        if requires_python and "python" in table:
+            # cibuildwheel skips what requires-python excludes; plan only what it will build.
+            allowed = _pythons(requires_python, "project.requires-python")
+            pythons = tuple(py for py in pythons if py in allowed)
+            if not pythons:
+                raise _fail("python", python, f"CPython versions that project.requires-python = "
+                            f'"{requires_python}" also admits')
 
     test_command = _str(table, "test-command", "test-command", None)
     test_requires = _str_list(table, "test-requires", "test-requires") or ()
@@ -488,8 +507,9 @@ def parse_config(
     routes = _parse_routes(table.get("routes", {}), repositories)
 
     env_name = _str(table, "env-name", "env-name", "release")
-    if not _NAME.match(env_name):
-        raise _fail("env-name", env_name, "a hatch environment name (letters, digits, - _ .)")
+    if not _NAME.match(env_name) or env_name == "default":
+        raise _fail("env-name", env_name, "a hatch environment name (letters, digits, - _ .) other than "
+                    '"default" (the project\'s own environment, which installs the project)')
 
     return Config(
         project_name=project_name,

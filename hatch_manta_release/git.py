@@ -48,6 +48,10 @@ def _git(root: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
         ) from None
 
 
+class NoHistoryError(GitError):
+    """No git history to read at all (not a checkout, or no commit yet): fallback-version applies."""
+
+
 def tag_glob(prefix: str) -> str:
     """The ``--match`` pattern for release tags: the prefix then a digit."""
     return f"{prefix}[0-9]*"
@@ -73,9 +77,10 @@ def describe(root: str | Path, tag_prefix: str) -> Describe:
         return Describe(match["tag"], distance, match["sha"], bool(match["dirty"]), head_tags=head_tags)
     stderr = result.stderr.strip()
     if "not a git repository" in stderr:
-        raise GitError(
-            f"{Path(root).resolve()} is not a git checkout and has no PKG-INFO, so there is no version to read",
-            "build from a git clone with its tags, or from the sdist (which records the version)",
+        raise NoHistoryError(
+            f"{Path(root).resolve()} is not a git checkout, so there is no tag to read the version from",
+            "build from a git clone with its tags or from the sdist (which records the version), "
+            'or set fallback-version = "0.0.0" in [tool.hatch.version]',
         )
     if "dubious ownership" in stderr:
         # Common in containers and CI caches: the checkout belongs to another user.
@@ -87,7 +92,7 @@ def describe(root: str | Path, tag_prefix: str) -> Describe:
     if "No names found" in stderr or "cannot describe" in stderr or "No tags can describe" in stderr:
         return _untagged(root)
     if "ambiguous argument 'HEAD'" in stderr or "bad revision" in stderr or "HEAD" in stderr:
-        raise GitError(
+        raise NoHistoryError(
             f"the git repository at {Path(root).resolve()} has no commits yet",
             "commit, then tag the release (git tag v0.1.0)",
         )
@@ -100,7 +105,7 @@ def _untagged(root: str | Path) -> Describe:
     result = _git(root, "rev-list", "--count", "HEAD", "--")
     head = _git(root, "rev-parse", "--short=7", "--is-shallow-repository", "HEAD")
     if head.returncode != 0:
-        raise GitError(
+        raise NoHistoryError(
             f"the git repository at {Path(root).resolve()} has no commits yet",
             "commit, then tag the release (git tag v0.1.0)",
         )

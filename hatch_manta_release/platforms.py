@@ -46,7 +46,9 @@ KNOWN_PLATFORMS: dict[str, Platform] = {
 DEFAULT_PLATFORMS: tuple[str, ...] = ("linux-x86_64", "macos-x86_64", "macos-arm64", "windows-amd64")
 
 # CPython minor versions cibuildwheel can build; filtered by the project's `python` specifier.
-KNOWN_PYTHONS: tuple[str, ...] = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+# The CPythons cibuildwheel 4.x builds (3.8 is gone; 3.15 is in); pyproject.toml pins its major
+# version so a plan never expects a wheel the builder cannot make.
+KNOWN_PYTHONS: tuple[str, ...] = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
 
 
 def build_identifiers(platform: Platform, pythons: tuple[str, ...]) -> list[str]:

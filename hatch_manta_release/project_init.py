@@ -24,8 +24,8 @@ MANTA_TABLE_COMMENTS = (
     'tag-prefix = "v"',
     'platforms = ["linux-x86_64", "macos-x86_64", "macos-arm64", "windows-amd64"]',
     'routes = {{ prerelease = "testpypi", final = "pypi" }}',
-    "Run against each built wheel (none by default), e.g.:",
-    'test-command = "python -c \'import {import_name}\'"',
+    "Run against each built wheel (none by default; double quotes inside, for Windows' cmd.exe), e.g.:",
+    """test-command = 'python -c "import {import_name}"'""",
 )
 
 

@@ -15,7 +15,7 @@ from packaging.version import InvalidVersion, Version
 
 from .config import Config
 from .errors import GitError, MantaError
-from .git import Describe, describe, nearest_tag_any, tag_glob
+from .git import Describe, NoHistoryError, describe, nearest_tag_any, tag_glob
 from .versioning import Channel, TagVersion, channel_of, development_version, version_from_tag
 
 # Set by `manta-release build` for every build it starts (cibuildwheel passes it into its
@@ -39,8 +39,11 @@ class ResolvedVersion:
 
     @property
     def is_release(self) -> bool:
-        """A clean commit exactly on a release tag: the only thing that may be published."""
-        return self.source in ("tag", "environment") and self.version.local is None
+        """A clean commit exactly on a release tag: the only thing that may be published.
+
+        A version forced through ``MANTA_RELEASE_VERSION`` pins builds, but never makes a tree
+        publishable: an exported variable must not turn an untagged, dirty commit into a release."""
+        return self.source == "tag" and self.version.local is None
 
 
 def resolve_version(root: str | Path, config: Config) -> ResolvedVersion:
@@ -56,7 +59,15 @@ def resolve_version(root: str | Path, config: Config) -> ResolvedVersion:
             ) from None
         return ResolvedVersion(version, "environment", f"{VERSION_ENV}={pretend} (set by the release build)")
 
-    state = describe(root, config.tag_prefix)
+    try:
+        state = describe(root, config.tag_prefix)
+    except NoHistoryError as e:
+        # A download without .git (GitHub's "Download ZIP", git archive, a Docker COPY) or a
+        # repository with no commit yet: hatch-vcs users expect fallback-version here.
+        if config.fallback_version:
+            return ResolvedVersion(Version(config.fallback_version), "fallback",
+                                   f"{e.message}: fallback-version {config.fallback_version}")
+        raise
     if state.tag is None:
         return _without_tag(state, config, root)
 
@@ -90,6 +101,12 @@ def _highest_tag(state: Describe, config: Config) -> TagVersion:
     assert state.tag is not None
     names = dict.fromkeys((state.tag, *state.head_tags))
     tagged = [version_from_tag(name, config.tag_prefix, config.prerelease_labels) for name in names]
+    # A workflow run started by a pushed tag releases that tag: pushing v1.0.0 to the commit of
+    # v1.0.0rc1 starts two runs, and the rc's run must not publish the final (nor the final's the rc).
+    if os.environ.get("GITHUB_REF_TYPE") == "tag":
+        for candidate in tagged:
+            if candidate.tag == os.environ.get("GITHUB_REF_NAME"):
+                return candidate
     return max(tagged, key=lambda t: t.version)
 
 

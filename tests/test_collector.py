@@ -166,9 +166,12 @@ def test_merge_rules() -> None:
     assert (merged["installer"], merged["python"], merged["detached"]) == ("pip", "3.12", True)
     assert ours["scripts"] == {"plan": "manta-release plan {args}", "build": "manta-release build {args}"}  # untouched
 
-    # A user's own requirement on hatch-manta-release replaces ours (an explicit pin).
+    # A user's own requirement on hatch-manta-release replaces ours (an explicit pin), keeping the
+    # release extra the commands need (click, rich, twine …).
     pinned = merge_env_config(ours, {"dependencies": ["Hatch_Manta.Release==0.9", "requests"]})
-    assert pinned["dependencies"] == ["twine>=7", "Hatch_Manta.Release==0.9", "requests"]
+    assert pinned["dependencies"] == ["twine>=7", "Hatch_Manta.Release[release]==0.9", "requests"]
+    extras = merge_env_config(ours, {"dependencies": ["hatch-manta-release[release,x]>=0.9"]})
+    assert extras["dependencies"] == ["twine>=7", "hatch-manta-release[release,x]>=0.9"]
 
 
 def test_user_script_of_the_same_name_wins_in_hatch(tmp_path: Path) -> None:
@@ -212,10 +215,20 @@ hello = "echo hi"
     assert "hatch run ship:plan" in envs["ship"]["description"]
 
 
-def test_bad_env_name_is_named(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "p", git_init=False, manta='env-name = "no spaces"')
-    with pytest.raises(ValueError, match=r"env-name = 'no spaces': expected a hatch environment name"):
-        read_env_name(project)
+@pytest.mark.parametrize("bad", ['"no spaces"', '"default"', "3"])
+def test_bad_env_name_never_breaks_hatch_and_is_named_by_the_commands(tmp_path: Path, bad: str) -> None:
+    """The collector runs for every hatch command of the project: a bad env-name (or `default`, the
+    project's own test environment) falls back to `release`, whose commands then name the key."""
+    from hatch_manta_release.config import load_config
+    from hatch_manta_release.errors import ConfigError
+
+    project = make_project(tmp_path / "p", git_init=False, manta=f"env-name = {bad}")
+    assert read_env_name(project) == "release"
+    envs = hatch_envs(project)
+    assert envs["release"]["scripts"]["plan"] == "manta-release plan {args}"
+    assert "scripts" not in envs.get("default", {})  # the user's default environment is untouched
+    with pytest.raises(ConfigError, match=r"\[tool.manta-release\] env-name = "):
+        load_config(project)
 
 
 def test_collector_module_stays_light() -> None:
@@ -291,7 +304,7 @@ def test_real_hatch_release_env(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_real_hatch_custom_env_name_and_compiled_project(tmp_path: Path) -> None:
-    manta_table = 'env-name = "ship"\nplatforms = ["linux-x86_64", "macos-arm64"]\npython = ">=3.13"'
+    manta_table = 'env-name = "ship"\nplatforms = ["linux-x86_64", "macos-arm64"]\npython = ">=3.13,<3.15"'
     project = make_project(tmp_path / "p", name="native-app", compiled=True, manta=manta_table, tag="v0.3.0-rc.2")
     env = _isolated(tmp_path)
 

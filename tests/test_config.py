@@ -138,8 +138,24 @@ def test_before_build_string_applies_to_every_os() -> None:
 
 
 def test_python_defaults_to_requires_python() -> None:
-    assert parse_config({}, requires_python=">=3.12").pythons == ("3.12", "3.13", "3.14")
-    assert parse_config({"python": ">=3.13"}, requires_python=">=3.9").pythons == ("3.13", "3.14")
+    assert parse_config({}, requires_python=">=3.12").pythons == ("3.12", "3.13", "3.14", "3.15")
+    assert parse_config({"python": ">=3.13"}, requires_python=">=3.9").pythons == ("3.13", "3.14", "3.15")
+
+
+def test_python_is_bounded_by_requires_python() -> None:
+    """cibuildwheel skips the CPythons that requires-python excludes: the plan must not expect them."""
+    config = parse_config({"python": ">=3.9,<3.12"}, requires_python=">=3.10")
+    assert config.pythons == ("3.10", "3.11")
+    with pytest.raises(ConfigError) as e:
+        parse_config({"python": "<3.10"}, requires_python=">=3.11")
+    assert e.value.message == (
+        '[tool.manta-release] python = "<3.10": expected CPython versions that project.requires-python = '
+        '">=3.11" also admits'
+    )
+
+
+def test_version_source_path_skips_the_cpython_list() -> None:
+    assert parse_config({"python": ">=3.13"}, expand_pythons=False).pythons == ()
 
 
 # ----------------------------------------------------------------------------- immutability
@@ -303,8 +319,8 @@ ERRORS = [
     ),
     (
         {"python": ">=4"},
-        '[tool.manta-release] python = ">=4": expected a specifier that admits at least one of CPython 3.8, 3.9, '
-        "3.10, 3.11, 3.12, 3.13, 3.14",
+        '[tool.manta-release] python = ">=4": expected a specifier that admits at least one of CPython 3.9, 3.10, '
+        "3.11, 3.12, 3.13, 3.14, 3.15",
         None,
     ),
     (
@@ -342,7 +358,8 @@ ERRORS = [
     ),
     (
         {"env-name": ""},
-        '[tool.manta-release] env-name = "": expected a hatch environment name (letters, digits, - _ .)',
+        '[tool.manta-release] env-name = "": expected a hatch environment name (letters, digits, - _ .) other '
+        'than "default" (the project\'s own environment, which installs the project)',
         None,
     ),
     ("not a table", "[tool.manta-release] must be a table, got str", None),
@@ -410,7 +427,7 @@ def test_load_config_reads_pyproject(tmp_path: Path) -> None:
     config = load_config(root)
     assert config.project_name == "Sample.Project"
     assert config.tag_prefix == "rel-"
-    assert config.pythons == ("3.11", "3.12", "3.13", "3.14")
+    assert config.pythons == ("3.11", "3.12", "3.13", "3.14", "3.15")
     assert config.route("prerelease").name == "pypi"
     info = project_info(root)
     assert info.import_name == "sample_project"
@@ -479,3 +496,30 @@ def test_hatch_version_keys_of_another_source_are_not_ours_to_check(tmp_path: Pa
         '[project]\nname = "x"\ndynamic = ["version"]\n[tool.hatch.version]\npath = "x/__init__.py"\n'
     )
     assert load_config(tmp_path).tag_prefix == "v"
+
+
+def test_only_hooks_that_build_the_wheel_mean_compiled_parts(tmp_path: Path) -> None:
+    base = {"project": {"name": "p"}}
+    sdist_only = {**base, "tool": {"hatch": {"build": {"targets": {"sdist": {"hooks": {"custom": {}}}}}}}}
+    wheel = {**base, "tool": {"hatch": {"build": {"targets": {"wheel": {"hooks": {"custom": {}}}}}}}}
+    global_hook = {**base, "tool": {"hatch": {"build": {"hooks": {"custom": {}}}}}}
+    ours = {**base, "tool": {"hatch": {"build": {"hooks": {"manta-release": {"version-file": "p/_v.py"}}}}}}
+    assert project_info(tmp_path, sdist_only).has_build_hooks is False
+    assert project_info(tmp_path, wheel).has_build_hooks is True
+    assert project_info(tmp_path, global_hook).has_build_hooks is True
+    assert project_info(tmp_path, ours).has_build_hooks is False
+
+
+@pytest.mark.parametrize(
+    ("hatch", "where"),
+    [
+        ({"build": {"hooks": ["a"]}}, "[tool.hatch.build.hooks] must be a table, got list ['a']"),
+        ({"build": "x"}, "[tool.hatch.build] must be a table, got str 'x'"),
+        ({"build": {"targets": {"wheel": 3}}}, "[tool.hatch.build.targets.wheel] must be a table, got int 3"),
+        ({"version": []}, "[tool.hatch.version] must be a table, got list []"),
+    ],
+)
+def test_malformed_hatch_tables_are_named(tmp_path: Path, hatch: dict[str, Any], where: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        project_info(tmp_path, {"project": {"name": "p"}, "tool": {"hatch": hatch}})
+    assert e.value.message == where

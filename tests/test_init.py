@@ -44,7 +44,7 @@ def test_adds_every_table_and_keeps_formatting() -> None:
     assert data["tool"]["hatch"]["version"] == {"source": "manta-release"}
     assert data["tool"]["hatch"]["env"] == {"requires": ["hatch-manta-release"], "collectors": {"manta-release": {}}}
     assert data["tool"]["manta-release"] == {}  # only commented defaults
-    assert '# tag-prefix = "v"' in new and "# test-command = \"python -c 'import demo_pkg'\"" in new
+    assert '# tag-prefix = "v"' in new and """# test-command = 'python -c "import demo_pkg"'""" in new
     # Every original line but the static version is still there, byte for byte.
     for line in PLAIN.splitlines():
         if not line.startswith("version"):

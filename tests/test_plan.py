@@ -20,7 +20,7 @@ from tests.support.projects import commit, make_project, run
 
 COMPILED_MANTA = """
 platforms = ["linux-x86_64", "macos-arm64", "windows-amd64"]
-python = ">=3.12"
+python = ">=3.12,<3.15"
 """
 
 

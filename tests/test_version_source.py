@@ -241,7 +241,20 @@ def test_clone_without_tags_is_explained(tmp_path: Path) -> None:
 def test_not_a_git_checkout(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", git_init=False)
     stderr = clean_failure(hatchling(project, "version", GIT_CEILING_DIRECTORIES=str(tmp_path)))
-    assert "is not a git checkout and has no PKG-INFO" in stderr
+    assert "is not a git checkout, so there is no tag to read the version from" in stderr
+    assert 'set fallback-version = "0.0.0"' in stderr
+
+
+def test_fallback_version_outside_git_and_before_the_first_commit(tmp_path: Path) -> None:
+    """A download without .git (Download ZIP, git archive, a Docker COPY) or a fresh `git init`:
+    fallback-version applies there, as hatch-vcs users expect."""
+    fallback = '[tool.hatch.version]\nfallback-version = "0.0.0"\n'
+    project = make_project(tmp_path / "p", git_init=False)
+    text = (project / "pyproject.toml").read_text().replace('[tool.hatch.version]\n', fallback)
+    (project / "pyproject.toml").write_text(text)
+    assert version_of(project, GIT_CEILING_DIRECTORIES=str(tmp_path)) == "0.0.0"
+    git(project, "init", "-q")
+    assert version_of(project) == "0.0.0"
 
 
 def test_repository_without_commits(tmp_path: Path) -> None:

@@ -1,0 +1,57 @@
+"""Guards on the one decision that can publish: only a clean commit on a release tag releases, and a
+workflow run releases the tag that started it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hatch_manta_release.plan import make_plan
+from tests.support.projects import commit, git, make_project
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MANTA_RELEASE_VERSION", "GITHUB_REF_TYPE", "GITHUB_REF_NAME"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_forced_version_never_makes_a_dirty_untagged_tree_publishable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path / "p", tag="v0.9.0")
+    commit(project, "work in progress")
+    (project / "README.md").write_text("dirty\n")
+    monkeypatch.setenv("MANTA_RELEASE_VERSION", "1.0.0")
+    plan = make_plan(project)
+    assert plan.version == "1.0.0"  # builds are pinned to it ...
+    assert plan.publish is False  # ... but nothing is released from it
+    assert plan.reason.startswith("the version is forced by MANTA_RELEASE_VERSION=1.0.0, not read from a release tag")
+
+
+def test_forced_version_on_a_tagged_commit_does_not_publish_either(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path / "p", tag="v1.0.0")
+    monkeypatch.setenv("MANTA_RELEASE_VERSION", "1.0.0")
+    assert make_plan(project).publish is False
+    monkeypatch.delenv("MANTA_RELEASE_VERSION")
+    assert make_plan(project).publish is True
+
+
+def test_run_started_by_a_tag_releases_that_tag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The candidate promoted: v1.0.0rc1 and v1.0.0 on one commit start two workflow runs."""
+    project = make_project(tmp_path / "p", tag="v1.0.0rc1")
+    git(project, "tag", "v1.0.0")
+    assert (make_plan(project).version, make_plan(project).repository.name) == ("1.0.0", "pypi")  # locally: highest
+    monkeypatch.setenv("GITHUB_REF_TYPE", "tag")
+    monkeypatch.setenv("GITHUB_REF_NAME", "v1.0.0rc1")
+    rc = make_plan(project)
+    assert (rc.version, rc.tag, rc.repository.name, rc.publish) == ("1.0.0rc1", "v1.0.0rc1", "testpypi", True)
+    monkeypatch.setenv("GITHUB_REF_NAME", "v1.0.0")
+    final = make_plan(project)
+    assert (final.version, final.tag, final.repository.name) == ("1.0.0", "v1.0.0", "pypi")
+    # A ref that is not on HEAD (or not a release tag) does not pick anything else.
+    monkeypatch.setenv("GITHUB_REF_NAME", "v0.1.0")
+    assert make_plan(project).version == "1.0.0"
