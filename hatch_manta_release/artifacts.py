@@ -540,6 +540,30 @@ def _describe(wheel: ExpectedWheel) -> str:
     return f"{wheel.platform} CPython {wheel.python} wheel ({wheel.identifier})"
 
 
+def _describe_all(wheels: Sequence[ExpectedWheel]) -> str:
+    """What one wheel provides: one expectation, or (an ``abi3`` or ``universal2`` wheel) several."""
+    if len(wheels) == 1:
+        return _describe(wheels[0])
+    by_platform: dict[str, list[ExpectedWheel]] = {}
+    for wheel in wheels:
+        by_platform.setdefault(wheel.platform or "py3-none-any", []).append(wheel)
+    parts = []
+    for platform, group in by_platform.items():
+        if len(group) == 1:
+            parts.append(_describe(group[0]))
+        else:
+            pythons = ", ".join(w.python or "" for w in group)
+            identifiers = ", ".join(w.identifier or "" for w in group)
+            parts.append(f"{platform} CPython {pythons} wheels ({identifiers})")
+    return "; ".join(parts)
+
+
+def _free_threaded(wheel: Artifact) -> bool:
+    """Whether every CPython tag of ``wheel`` is a free-threaded ABI (``cp313t``)."""
+    abis = [tag.split("-")[1] for tag in wheel.tags if tag.startswith("cp")]
+    return bool(abis) and all(re.fullmatch(r"cp\d+t", abi) for abi in abis)
+
+
 def _summarise(plan: Plan, absent: dict[str, list[str]], report: CheckReport) -> str:
     parts = [f"the sdist {plan.sdist}"] if any(m.startswith("the sdist") for m in report.missing) else []
     for platform, pythons in absent.items():
@@ -568,16 +592,19 @@ def _completeness(
 
     in_slice = [w for w in plan.wheels if w.platform is None or w.platform in slice_names]
     absent: dict[str, list[str]] = {}  # platform -> Pythons, for a short message
+    provides: dict[str, list[ExpectedWheel]] = {}  # wheel file name -> the expectations it satisfies
     for expected in in_slice:
-        found = [w for w in wheels if expected.matches(w.filename)]
+        found = [w for w in wheels if expected.matches_tags(w.tags)]
         for w in found:
-            report.expected.setdefault(w.filename, _describe(expected))
+            provides.setdefault(w.filename, []).append(expected)
         if not found:
             report.missing.append(_describe(expected))
             absent.setdefault(expected.platform or "py3-none-any", []).append(expected.python or "")
+    for filename, satisfied in provides.items():
+        report.expected.setdefault(filename, _describe_all(satisfied))
     # Wheels no expectation of the whole plan accounts for.
     for w in wheels:
-        if any(e.matches(w.filename) for e in plan.wheels):
+        if any(e.matches_tags(w.tags) for e in plan.wheels):
             report.expected.setdefault(w.filename, "a wheel of the plan")
             continue
         if w.is_pure and not plan.pure_python:
@@ -591,6 +618,9 @@ def _completeness(
                     'build_data["infer_tag"] = True), or set pure-python = true in [tool.manta-release]',
                 )
             )
+        elif _free_threaded(w):
+            add(Finding("warning", "not a wheel the plan expects (a free-threaded build: the plan counts regular "
+                        "CPython wheels only)", w.filename))
         else:
             add(Finding("warning", "not a wheel the plan expects (its platform or Python is not configured)",
                         w.filename))

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import InvalidVersion
 
 from .config import Config, ProjectInfo, Repository, load_config, project_info, read_pyproject
 from .platforms import Platform, build_identifiers
@@ -21,15 +25,32 @@ from .resolve import ResolvedVersion, resolve_version
 
 @dataclass(frozen=True)
 class ExpectedWheel:
-    """One wheel a complete release must contain."""
+    """One wheel a complete release must contain.
+
+    ``tag_pattern`` is matched against each of a wheel's tags, expanded from its file name
+    (``cp312-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64`` is two tags): the wheel satisfies
+    the expectation when one of them matches in full. For CPython X.Y on a platform that is
+    ``cpXY-cpXY`` (not the free-threaded ``cpXYt``) or a stable-ABI ``cpAB-abi3`` with A.B <= X.Y,
+    on one of the platform's tags; for the pure-Python wheel, ``py3-none-any``.
+    """
 
     platform: str | None  # None for the pure-Python wheel
     python: str | None  # "3.12"; None for the pure-Python wheel
     identifier: str | None  # cibuildwheel build identifier, "cp312-manylinux_x86_64"
-    tag_pattern: str  # regex over the wheel file name's tags part ("cp312-cp312-manylinux...")
+    tag_pattern: str  # regex over one expanded wheel tag ("cp312-cp312-manylinux_2_17_x86_64"), matched in full
 
     def matches(self, filename: str) -> bool:
-        return re.search(self.tag_pattern, filename) is not None
+        """Whether the wheel file ``filename`` satisfies this expectation (False for a non-wheel name)."""
+        try:
+            tags = parse_wheel_filename(filename)[3]
+        except (InvalidWheelFilename, InvalidVersion):
+            return False
+        return self.matches_tags(str(tag) for tag in tags)
+
+    def matches_tags(self, tags: Iterable[str]) -> bool:
+        """Whether one of ``tags`` (expanded, ``interpreter-abi-platform``) satisfies this expectation."""
+        pattern = re.compile(self.tag_pattern)
+        return any(pattern.fullmatch(tag) for tag in tags)
 
 
 @dataclass(frozen=True)
@@ -190,20 +211,45 @@ def is_pure_python(info: ProjectInfo, config: Config) -> bool:
 
 def expected_wheels(config: Config, pure: bool) -> tuple[ExpectedWheel, ...]:
     if pure:
-        return (ExpectedWheel(None, None, None, r"-py3-none-any\.whl$"),)
+        return (ExpectedWheel(None, None, None, PURE_WHEEL_TAG),)
     wheels = []
     for platform in config.platforms:
+        platform_tags = platform_tag_pattern(platform)
         for python, identifier in zip(config.pythons, build_identifiers(platform, config.pythons), strict=True):
-            cp = f"cp{python.replace('.', '')}"
-            arch = re.escape(platform.arch.lower() if platform.os != "windows" else platform.identifier_suffix)
-            if platform.os == "linux":
-                pattern = rf"-{cp}-{cp}t?-.*{platform.wheel_tag_prefix}[^-]*_{arch}\.whl$"
-            elif platform.os == "macos":
-                pattern = rf"-{cp}-{cp}t?-macosx_\d+_\d+_({arch}|universal2)\.whl$"
-            else:
-                pattern = rf"-{cp}-{cp}t?-{arch}\.whl$"
+            pattern = f"{cpython_tag_pattern(python)}-{platform_tags}"
             wheels.append(ExpectedWheel(platform.name, python, identifier, pattern))
     return tuple(wheels)
+
+
+PURE_WHEEL_TAG = "py3-none-any"
+
+
+def cpython_tag_pattern(python: str) -> str:
+    """A regex over a tag's ``interpreter-abi`` part that CPython ``python`` ("3.12") installs.
+
+    ``cp312-cp312``, or the stable ABI of the same or an older 3.x (``cp32-abi3`` .. ``cp312-abi3``).
+    Not the free-threaded ``cp312t`` ABI: that is a separate build, never the regular wheel.
+    """
+    major, minor = (int(part) for part in python.split(".")[:2])
+    cp = f"cp{major}{minor}"
+    if major != 3 or minor < 2:  # the stable ABI starts at CPython 3.2
+        return f"{cp}-{cp}"
+    minors = "|".join(str(m) for m in range(minor, 1, -1))
+    return f"(?:{cp}-{cp}|cp3(?:{minors})-abi3)"
+
+
+def platform_tag_pattern(platform: Platform) -> str:
+    """A regex over one platform tag of a wheel built for ``platform``.
+
+    Linux: the platform's policy family (``manylinux`` or ``musllinux``; the legacy ``manylinux1``,
+    ``manylinux2010``, ``manylinux2014`` aliases included) on its architecture; macOS: any
+    deployment target, on its architecture or ``universal2``; Windows: ``win_amd64``/``win_arm64``.
+    """
+    if platform.os == "linux":
+        return rf"{re.escape(platform.wheel_tag_prefix)}[_0-9]*_{re.escape(platform.arch.lower())}"
+    if platform.os == "macos":
+        return rf"macosx_\d+_\d+_(?:{re.escape(platform.arch.lower())}|universal2)"
+    return re.escape(platform.identifier_suffix.lower())
 
 
 def make_plan(root: str | Path = ".", *, repository: str | None = None, config: Config | None = None) -> Plan:
