@@ -434,11 +434,14 @@ def _query_index(
     try:
         return existing_files(repo.index_url, project, auth=auth, timeout=min(options.timeout, 60))
     except IndexReadError as e:
-        failure = from_response(e.response, ctx, f"the simple index page of {project}")
+        cause = f"{e.response.status} {e.response.reason}"
+        # The reader's own advice where it has one (a redirect to another host, credentials withheld),
+        # else the translation of the status.
+        fix = e.hint or from_response(e.response, ctx, f"the simple index page of {project}").fix
         raise PublishError(
-            f"cannot read what {repo.name} holds ({repo.index_url}): {e.response.status} {e.response.reason}",
+            f"cannot read what {repo.name} holds ({repo.index_url}): {cause}",
             f"check index-url of [tool.manta-release.repositories.{repo.name}] - publish reads it to skip files "
-            f"already there; {failure.fix}",
+            f"already there; {fix}",
         ) from None
     except (OSError, ValueError) as e:
         failure = from_exception(e, ctx, repo.index_url) if isinstance(e, OSError) else None
