@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion
 
 from .config import Config, ProjectInfo, Repository, load_config, project_info, read_pyproject
 from .platforms import Platform, build_identifiers
-from .resolve import ResolvedVersion, resolve_version
+from .resolve import VERSION_ENV, ResolvedVersion, resolve_version
 
 
 @dataclass(frozen=True)
@@ -267,6 +267,9 @@ def make_plan(root: str | Path = ".", *, repository: str | None = None, config: 
         reason = f"{resolved.tag.tag if resolved.tag else f'version {resolved.version}'} is a {kind}"
     elif resolved.source == "fallback":
         reason = "no release tag: a build only, nothing is published"
+    elif resolved.source == "environment":
+        reason = (f"the version is forced by {VERSION_ENV}={resolved.version}, not read from a release tag: "
+                  f"a build only, nothing is published (unset {VERSION_ENV} to release from the tag)")
     else:
         reason = f"not a clean commit on a release tag ({resolved.explanation}): a build only, nothing is published"
     pure = is_pure_python(info, config)
