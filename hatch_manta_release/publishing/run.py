@@ -58,21 +58,10 @@ class PublishOptions:
     verbose: bool = False
 
 
-@dataclass(frozen=True)
-class DistFile:
-    path: Path
-    filename: str
-    kind: str  # "wheel" | "sdist"
-    project: str  # canonical name
-    version: str
-    size: int
-    sha256: str
-
-
 # statuses: uploaded | skipped | conflict | failed | not-attempted | would-upload
 @dataclass
 class FileOutcome:
-    file: DistFile
+    file: Artifact
     status: str
     note: str = ""
     failure: Failure | None = None
@@ -106,21 +95,6 @@ class PublishReport:
 
 def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def read_dist_files(dist_dir: Path) -> list[DistFile]:
-    """Wheels and sdists in ``dist_dir`` (the shared :func:`~hatch_manta_release.artifacts.read_dist`)."""
-    from ..artifacts import read_dist
-
-    return _dist_files(read_dist(dist_dir))
-
-
-def _dist_files(artifacts: Sequence[Artifact]) -> list[DistFile]:
-    return [
-        DistFile(Path(a.path), a.filename, a.kind, a.project, a.version, a.size, a.sha256)
-        for a in artifacts
-        if not a.invalid
-    ]
 
 
 # ----------------------------------------------------------------------------- the command
@@ -195,7 +169,7 @@ def publish(
             _check(plan, artifacts, options, warn)
         except MantaError as e:
             block(e)
-    all_files = [f for f in _dist_files(artifacts) if _canonical(f.project) == project]
+    all_files = [a for a in artifacts if not a.invalid and _canonical(a.project) == project]
     files = [f for f in all_files if f.version == plan.version]
     if not files and dist_read:
         block(
@@ -234,7 +208,7 @@ def publish(
 
     report = PublishReport(plan, repo, dry_run=options.dry_run)
     report.install_command = install_command(plan, config, repo)
-    to_upload: list[DistFile] = []
+    to_upload: list[Artifact] = []
     conflicts: list[FileOutcome] = []
     for f in ordered:
         on_index = existing.get(f.filename)
@@ -309,7 +283,7 @@ def publish(
     done = [0]
     total = len(to_upload)
 
-    def one(f: DistFile) -> None:
+    def one(f: Artifact) -> None:
         outcome = by_name[f.filename]
         if stop.is_set():
             outcome.note = "not attempted: an earlier upload failed"
