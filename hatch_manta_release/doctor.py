@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from packaging.utils import canonicalize_name
+
 from .config import Config, Repository, load_config, read_pyproject
 from .errors import MantaError
 
@@ -75,7 +77,7 @@ def check_config(root: Path) -> tuple[Finding, Config | None, dict[str, Any] | N
 
 
 def _requires_plugin(requires: Any) -> bool:
-    names = [re.sub(r"[-_.]+", "-", re.split(r"[\s\[<>=!~;@]", r, maxsplit=1)[0]).lower()
+    names = [canonicalize_name(re.split(r"[\s\[<>=!~;@]", r, maxsplit=1)[0])
              for r in requires or [] if isinstance(r, str)]
     return "hatch-manta-release" in names
 
@@ -365,8 +367,7 @@ def check_index(
     label = f"index {repo.name}"
     if not repo.index_url.startswith(("http://", "https://")):
         return Finding(label, "skip", f"{repo.index_url} is not an http(s) index")
-    name = re.sub(r"[-_.]+", "-", project).lower()
-    url = f"{repo.index_url}{name}/"
+    url = f"{repo.index_url}{canonicalize_name(project)}/"
     request = urllib.request.Request(url, headers={  # noqa: S310 - http(s) only, checked above
         "Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.1",
         "User-Agent": "hatch-manta-release doctor",

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from .errors import ConfigError, MantaError
 
 PLUGIN = "hatch-manta-release"
@@ -55,7 +57,7 @@ class InitConflict(MantaError):
 
 def _requirement_name(text: str) -> str:
     match = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
-    return re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else ""
+    return canonicalize_name(match.group(1)) if match else ""
 
 
 def _has_requirement(requires: Any, name: str) -> bool:

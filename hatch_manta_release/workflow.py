@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from .config import Config, ProjectInfo, Repository, load_config, project_info, read_pyproject
 
 WORKFLOW_PATH = Path(".github") / "workflows" / "release.yml"
@@ -197,7 +199,7 @@ def _install_step(project_name: str) -> dict[str, Any]:
     releases itself with the plugin of the commit being released (it cannot come from an index
     before its first release): installing the checkout beside hatch satisfies that requirement, and
     the collector then gives the release env the same checkout (by its PEP 610 URL)."""
-    if re.sub(r"[-_.]+", "-", project_name).lower() == SELF:
+    if canonicalize_name(project_name) == SELF:
         return {
             "name": "Install hatch and this checkout's plugin",
             "run": f'python -m pip install "{HATCH_REQUIREMENT}" .',

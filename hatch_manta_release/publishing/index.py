@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import re
 import urllib.parse
 from dataclasses import dataclass
 from html.parser import HTMLParser
+
+from packaging.utils import canonicalize_name
 
 from .http import Response, request
 
@@ -37,12 +38,8 @@ class IndexReadError(Exception):
         self.hint = hint
 
 
-def canonical_name(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def project_url(index_url: str, project: str) -> str:
-    return index_url.rstrip("/") + "/" + canonical_name(project) + "/"
+    return index_url.rstrip("/") + "/" + canonicalize_name(project) + "/"
 
 
 def existing_files(

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.utils import canonicalize_name
 from rich.console import Console
 from rich.markup import escape
 
@@ -90,13 +90,6 @@ class PublishReport:
         return sum(1 for o in self.outcomes if o.status == status)
 
 
-# ----------------------------------------------------------------------------- dist/
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 # ----------------------------------------------------------------------------- the command
 
 
@@ -154,7 +147,7 @@ def publish(
     )
 
     dist_dir = root / plan.dist_dir
-    project = _canonical(plan.project)
+    project = canonicalize_name(plan.project)
     from ..artifacts import read_dist
 
     artifacts: list[Artifact] = []
@@ -169,7 +162,7 @@ def publish(
             _check(plan, artifacts, options, warn)
         except MantaError as e:
             block(e)
-    all_files = [a for a in artifacts if not a.invalid and _canonical(a.project) == project]
+    all_files = [a for a in artifacts if not a.invalid and canonicalize_name(a.project) == project]
     files = [f for f in all_files if f.version == plan.version]
     if not files and dist_read:
         block(
