@@ -218,7 +218,9 @@ def imported_after_mark(stderr: str) -> float:
 def bench_imports(lab: Lab) -> list[str]:
     repo = lab.repo
     sides = {
-        "ours": (lab.env("ours"), "hatch_manta_release.version_source", "MantaReleaseVersionSource", OURS_PYPROJECT),
+        "ours": (
+            lab.env("ours"), "hatch_manta_release.plugin.version_source", "MantaReleaseVersionSource", OURS_PYPROJECT
+        ),
         "theirs": (lab.env("theirs"), "hatch_vcs.version_source", "VCSVersionSource", THEIRS_PYPROJECT),
     }
     cases: dict[str, Case] = {}

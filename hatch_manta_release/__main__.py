@@ -1,3 +1,3 @@
-from hatch_manta_release.entry import main
+from hatch_manta_release.cli.main import main
 
 main()

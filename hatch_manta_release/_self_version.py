@@ -7,9 +7,9 @@ runs for adopting projects.
 
 from pathlib import Path
 
-from hatch_manta_release.config import load_config
-from hatch_manta_release.errors import MantaError
-from hatch_manta_release.resolve import resolve_version
+from hatch_manta_release.core.config import load_config
+from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.version import resolve_version
 
 _root = Path(__file__).resolve().parent.parent
 try:

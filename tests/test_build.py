@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.build import BuildError, cibuildwheel_invocation, container_engine_problem, require_module
-from hatch_manta_release.config import load_config, project_info
-from hatch_manta_release.plan import make_plan
+from hatch_manta_release.build.run import BuildError, cibuildwheel_invocation, container_engine_problem, require_module
+from hatch_manta_release.core.config import load_config, project_info
+from hatch_manta_release.core.plan import make_plan
 from tests.support.projects import commit, git, hatch_env, make_project
 
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -391,7 +391,7 @@ def test_missing_tools_name_the_install() -> None:
 
 
 def test_build_env_pins_the_version_and_applies_the_environment() -> None:
-    from hatch_manta_release.build import build_env
+    from hatch_manta_release.build.run import build_env
 
     env = build_env("1.2.0", {"CGO_ENABLED": "1", "GOPATH": "${HOME}/go", "PATH": "/opt/go/bin:$PATH",
                               "MANTA_RELEASE_VERSION": "9.9"}, base={"HOME": "/home/u", "PATH": "/usr/bin"},

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.cli import main
-from hatch_manta_release.resolve import VERSION_ENV
+from hatch_manta_release.cli.app import main
+from hatch_manta_release.core.version import VERSION_ENV
 from tests.support.projects import commit, make_project, run
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from hatch_manta_release import collector as collector_module
-from hatch_manta_release.collector import (
+from hatch_manta_release.plugin import collector as collector_module
+from hatch_manta_release.plugin.collector import (
     COMMANDS,
     MantaReleaseEnvironmentCollector,
     direct_url_to_pep508,
@@ -219,8 +219,8 @@ hello = "echo hi"
 def test_bad_env_name_never_breaks_hatch_and_is_named_by_the_commands(tmp_path: Path, bad: str) -> None:
     """The collector runs for every hatch command of the project: a bad env-name (or `default`, the
     project's own test environment) falls back to `release`, whose commands then name the key."""
-    from hatch_manta_release.config import load_config
-    from hatch_manta_release.errors import ConfigError
+    from hatch_manta_release.core.config import load_config
+    from hatch_manta_release.core.errors import ConfigError
 
     project = make_project(tmp_path / "p", git_init=False, manta=f"env-name = {bad}")
     assert read_env_name(project) == "release"
@@ -234,9 +234,9 @@ def test_bad_env_name_never_breaks_hatch_and_is_named_by_the_commands(tmp_path: 
 def test_collector_module_stays_light() -> None:
     # It runs inside hatch: importing it must not pull in the release tooling.
     code = (
-        "import sys, hatch_manta_release.collector as c; "
-        "heavy = [m for m in ('click', 'rich', 'twine', 'cibuildwheel', 'hatch_manta_release.plan', "
-        "'hatch_manta_release.config', 'packaging.requirements') if m in sys.modules]; "
+        "import sys, hatch_manta_release.plugin.collector as c; "
+        "heavy = [m for m in ('click', 'rich', 'twine', 'cibuildwheel', 'hatch_manta_release.core.plan', "
+        "'hatch_manta_release.core.config', 'packaging.requirements') if m in sys.modules]; "
         "print(heavy)"
     )
     assert run([sys.executable, "-c", code], cwd=REPO_ROOT).stdout.strip() == "[]"

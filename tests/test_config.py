@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hatch_manta_release.config import (
+from hatch_manta_release.core.config import (
     DEFAULT_PRERELEASE_LABELS,
     Config,
     Repository,
@@ -21,7 +21,7 @@ from hatch_manta_release.config import (
     project_info,
     read_pyproject,
 )
-from hatch_manta_release.errors import ConfigError, MantaError
+from hatch_manta_release.core.errors import ConfigError, MantaError
 
 
 def error_of(table: Any, **kwargs: Any) -> ConfigError:

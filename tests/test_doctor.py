@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.doctor import Finding, run_doctor
-from hatch_manta_release.workflow import write_workflow
+from hatch_manta_release.adopt.doctor import Finding, run_doctor
+from hatch_manta_release.github.workflow import write_workflow
 from tests.support.projects import git, make_project, run
 
 TOKEN = "pypi-" + "A" * 150  # shaped like a PyPI token; not a real one
@@ -263,8 +263,8 @@ def test_index_lookup(tmp_path: Path, stub_index: str) -> None:
     assert found["index testpypi"][0].status == "warn" and "could not reach" in found["index testpypi"][0].summary
     assert found["tag pushed"][0].status == "skip"  # no origin remote
 
-    from hatch_manta_release.config import load_config
-    from hatch_manta_release.doctor import check_index
+    from hatch_manta_release.adopt.doctor import check_index
+    from hatch_manta_release.core.config import load_config
 
     repo = load_config(path).repository("pypi")
     there = check_index(repo, "sample", 2, version="0.9.0")
@@ -281,7 +281,7 @@ def test_tag_pushed_check(project: Path, tmp_path: Path) -> None:
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
     git(project, "remote", "add", "origin", str(remote))
-    from hatch_manta_release.doctor import check_tag_pushed
+    from hatch_manta_release.adopt.doctor import check_tag_pushed
 
     assert check_tag_pushed(project, "v1.0.0", 10).status == "warn"
     git(project, "push", "-q", "origin", "v1.0.0")

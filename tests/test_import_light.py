@@ -29,8 +29,8 @@ SCRIPT = textwrap.dedent(
     source = source_class(sys.argv[1], {"source": "manta-release"})
     data = source.get_version_data()
 
-    from hatch_manta_release.config import load_config
-    from hatch_manta_release.resolve import resolve_version
+    from hatch_manta_release.core.config import load_config
+    from hatch_manta_release.core.version import resolve_version
     resolved = resolve_version(sys.argv[1], load_config(sys.argv[1]))
 
     print(json.dumps({
@@ -64,15 +64,17 @@ def test_version_source_imports_nothing_heavy(tmp_path: Path) -> None:
     ours = {m for m in report["modules"] if m.startswith("hatch_manta_release")}
     assert ours <= {
         "hatch_manta_release",
-        "hatch_manta_release.hooks",
-        "hatch_manta_release.version_source",
-        "hatch_manta_release.build_hook",
-        "hatch_manta_release.config",
-        "hatch_manta_release.errors",
-        "hatch_manta_release.platforms",
-        "hatch_manta_release.git",
-        "hatch_manta_release.resolve",
-        "hatch_manta_release.versioning",
+        "hatch_manta_release.plugin",  # empty package folders
+        "hatch_manta_release.core",
+        "hatch_manta_release.plugin.hooks",
+        "hatch_manta_release.plugin.version_source",
+        "hatch_manta_release.plugin.build_hook",
+        "hatch_manta_release.core.config",
+        "hatch_manta_release.core.errors",
+        "hatch_manta_release.core.platforms",
+        "hatch_manta_release.core.git",
+        "hatch_manta_release.core.version",
+        "hatch_manta_release.core.tags",
     }, ours
 
 
@@ -90,19 +92,20 @@ def test_hatchling_version_imports_nothing_heavy(tmp_path: Path) -> None:
         for line in result.stderr.splitlines()
         if line.startswith("import time:") and "|" in line
     ]
-    assert "hatch_manta_release.version_source" in imported  # the measurement saw our plugin load
+    assert "hatch_manta_release.plugin.version_source" in imported  # the measurement saw our plugin load
     assert heavy(imported) == []
 
 
 def test_hooks_module_alone_imports_only_hatchling_glue() -> None:
     """Just having the package installed costs every hatchling build the hooks module: nothing else."""
-    code = "import sys, hatch_manta_release.hooks; print('\\n'.join(sorted(sys.modules)))"
+    code = "import sys, hatch_manta_release.plugin.hooks; print('\\n'.join(sorted(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env(), check=True)
     modules = result.stdout.split()
     assert heavy(modules) == []
     assert {m for m in modules if m.startswith("hatch_manta_release")} == {
         "hatch_manta_release",
-        "hatch_manta_release.hooks",
+        "hatch_manta_release.plugin",  # an empty package folder
+        "hatch_manta_release.plugin.hooks",
     }
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.commands.plan import format_github_outputs
-from hatch_manta_release.errors import ConfigError
-from hatch_manta_release.plan import make_plan
+from hatch_manta_release.cli.plan import format_github_outputs
+from hatch_manta_release.core.errors import ConfigError
+from hatch_manta_release.core.plan import make_plan
 from tests.support.projects import commit, make_project, run
 
 COMPILED_MANTA = """

@@ -365,8 +365,8 @@ def test_unreachable_index(tmp_path: Path) -> None:
 
 def test_no_child_process_gets_the_token(rc_release, monkeypatch, capsys) -> None:
     """Run publish in-process and record every child process: no argv (and no environment) holds the token."""
-    from hatch_manta_release.publishing import PublishOptions
-    from hatch_manta_release.publishing import publish as publish_in_process
+    from hatch_manta_release.publish import PublishOptions
+    from hatch_manta_release.publish import publish as publish_in_process
 
     build(rc_release)
     children: list[tuple[list[str], dict[str, str] | None]] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.publishing.oidc import decode_claims, index_base
+from hatch_manta_release.publish.oidc import decode_claims, index_base
 from tests.support.indexes import ISSUED_TOKENS, start_index
 from tests.support.projects import make_project
 from tests.support.publish import (

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.publishing.http import origin, request
-from hatch_manta_release.publishing.index import IndexReadError, existing_files
+from hatch_manta_release.publish.http import origin, request
+from hatch_manta_release.publish.index import IndexReadError, existing_files
 from tests.support.indexes import new_token
 from tests.support.publish import (
     build,

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.config import Repository
-from hatch_manta_release.publishing.credentials import token_warnings
-from hatch_manta_release.publishing.failures import Context, from_exception, from_response, next_versions
-from hatch_manta_release.publishing.http import Response
-from hatch_manta_release.publishing.index import existing_files
-from hatch_manta_release.publishing.upload import Credentials, upload_file
+from hatch_manta_release.core.config import Repository
+from hatch_manta_release.publish.credentials import token_warnings
+from hatch_manta_release.publish.failures import Context, from_exception, from_response, next_versions
+from hatch_manta_release.publish.http import Response
+from hatch_manta_release.publish.index import existing_files
+from hatch_manta_release.publish.upload import Credentials, upload_file
 from tests.support.indexes import start_index, write_wheel
 from tests.support.projects import make_project
 from tests.support.publish import (

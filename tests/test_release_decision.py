@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.plan import make_plan
+from hatch_manta_release.core.plan import make_plan
 from tests.support.projects import commit, git, make_project
 
 

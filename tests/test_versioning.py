@@ -9,9 +9,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from hatch_manta_release.config import DEFAULT_PRERELEASE_LABELS, parse_config
-from hatch_manta_release.errors import TagError
-from hatch_manta_release.versioning import channel_of, development_version, version_from_tag
+from hatch_manta_release.core.config import DEFAULT_PRERELEASE_LABELS, parse_config
+from hatch_manta_release.core.errors import TagError
+from hatch_manta_release.core.tags import channel_of, development_version, version_from_tag
 
 # Every mapping the issue names, plus the forms around them.
 MAPPINGS = [

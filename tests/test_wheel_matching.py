@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from hatch_manta_release.artifacts import check_dist, read_dist
-from hatch_manta_release.config import parse_config
-from hatch_manta_release.plan import ExpectedWheel, Plan, expected_wheels, sdist_filename
-from hatch_manta_release.versioning import channel_of
+from hatch_manta_release.core.config import parse_config
+from hatch_manta_release.core.plan import ExpectedWheel, Plan, expected_wheels, sdist_filename
+from hatch_manta_release.core.tags import channel_of
+from hatch_manta_release.dist.artifacts import check_dist, read_dist
 from tests.support.indexes import write_sdist, write_wheel
 
 ALL_PLATFORMS = (

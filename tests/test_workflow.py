@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from hatch_manta_release.config import parse_config
-from hatch_manta_release.workflow import (
+from hatch_manta_release.core.config import parse_config
+from hatch_manta_release.github.workflow import (
     ACTIONS,
     HATCH_REQUIREMENT,
     emit,

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from hatch_manta_release.platforms import host_platform
-from hatch_manta_release.workflow import write_workflow
+from hatch_manta_release.core.platforms import host_platform
+from hatch_manta_release.github.workflow import write_workflow
 from tests.support.projects import git, hatch_env, make_project
 
 yaml = pytest.importorskip("ruamel.yaml")
@@ -37,7 +37,7 @@ COMMANDS = ("plan", "build", "check", "publish")
 def _missing_commands() -> list[str]:
     import click
 
-    from hatch_manta_release.cli import cli
+    from hatch_manta_release.cli.app import cli
 
     ctx = click.Context(cli)
     missing = []

@@ -1,0 +1,86 @@
+"""``manta-release``: the command line, thin over the parts.
+
+Each command lives in ``commands/<name>.py`` and is imported only when it runs, so
+``manta-release version`` does not pay for twine or cibuildwheel. A :class:`MantaError` is printed
+as one line of cause and one of fix (no traceback) and sets the exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from hatch_manta_release.core.errors import MantaError
+
+COMMANDS = {
+    "version": "Print the version of HEAD (from git tags).",
+    "plan": "Decide the release: tag, version, channel, target repository, expected artifacts.",
+    "build": "Build the sdist and wheels (cibuildwheel, or the native builder) into dist/.",
+    "check": "Check dist/ against the plan: metadata, versions, wheel tags, completeness.",
+    "publish": "Upload dist/ to the repository the plan routes to; safe to re-run.",
+    "doctor": "Check config, git, tokens, workflow and index; say what to fix.",
+    "workflow": "Render .github/workflows/release.yml from the config.",
+    "init": "Add the adoption tables to pyproject.toml and write the workflow.",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"hatch_manta_release.cli.{cmd_name}")
+        command: click.Command = module.command
+        command.short_help = COMMANDS[cmd_name]
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True),
+    default=".",
+    show_default=True,
+    help="The project's root folder (holding pyproject.toml).",
+)
+@click.pass_context
+def cli(ctx: click.Context, root: str) -> None:
+    """Release a Python project from the configuration in pyproject.toml."""
+    ctx.obj = {"root": root}
+
+
+def fail(error: MantaError) -> None:
+    """Print a user error without a traceback and exit with its code."""
+    from rich.markup import escape
+
+    from hatch_manta_release.cli.output import err_console
+
+    # Messages quote config tables ("[tool.manta-release]"): escape them, or rich eats them as markup.
+    err_console.print(f"[bold red]error:[/] {escape(error.message)}", highlight=False, soft_wrap=True)
+    if error.hint:
+        err_console.print(f"[yellow]hint:[/] {escape(error.hint)}", highlight=False, soft_wrap=True)
+    sys.exit(error.exit_code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="manta-release", standalone_mode=False)
+    except MantaError as e:
+        fail(e)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

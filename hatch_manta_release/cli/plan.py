@@ -1,0 +1,203 @@
+"""``manta-release plan``: the single release decision, for people and for the workflow.
+
+- without options: a readable summary (rich tables, as hatch prints its own);
+- ``--json``: the whole plan as JSON on stdout, nothing else there;
+- ``--github-output``: appends ``key=value`` lines to the file ``$GITHUB_OUTPUT`` names (the
+  workflow's first job exposes them to the others) and, where ``$GITHUB_STEP_SUMMARY`` is set, a
+  Markdown summary of the plan to the job's summary page; fails clearly when ``$GITHUB_OUTPUT`` is
+  not set;
+- ``--repository NAME``: publish to NAME instead of the routed repository (the plan says so).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from hatch_manta_release.core.plan import Plan
+
+GITHUB_OUTPUT = "GITHUB_OUTPUT"
+GITHUB_STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
+
+
+@click.command("plan")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (for machines).")
+@click.option(
+    "--github-output",
+    is_flag=True,
+    help="Append the plan as key=value lines to the file named by $GITHUB_OUTPUT (GitHub Actions).",
+)
+@click.option(
+    "--repository",
+    "-r",
+    metavar="NAME",
+    default=None,
+    help="Publish to this repository instead of the one the channel routes to.",
+)
+@click.pass_context
+def command(ctx: click.Context, as_json: bool, github_output: bool, repository: str | None) -> None:
+    """Decide the release: tag, version, channel, target repository, expected artifacts."""
+    from hatch_manta_release.cli.output import console, err_console
+    from hatch_manta_release.core.errors import MantaError
+    from hatch_manta_release.core.plan import make_plan
+
+    output_path = None
+    if github_output:
+        output_path = os.environ.get(GITHUB_OUTPUT)
+        if not output_path:
+            raise MantaError(
+                f"--github-output: the environment variable {GITHUB_OUTPUT} is not set",
+                "GitHub Actions sets it in every step; elsewhere run without --github-output, "
+                f"or set {GITHUB_OUTPUT}=<a file> to see what the workflow would receive",
+            )
+
+    plan = make_plan(Path(ctx.obj["root"]), repository=repository)
+
+    if output_path:
+        outputs = plan.github_outputs()
+        _append(Path(output_path), format_github_outputs(outputs), GITHUB_OUTPUT)
+        summary_path = os.environ.get(GITHUB_STEP_SUMMARY)
+        if summary_path:
+            _append(Path(summary_path), markdown_summary(plan), GITHUB_STEP_SUMMARY)
+        err_console.print(f"wrote {len(outputs)} outputs to ${GITHUB_OUTPUT} ({output_path})", highlight=False)
+
+    if as_json:
+        click.echo(plan.to_json())
+        return
+    render(plan, console)
+
+
+# ----------------------------------------------------------------------------- GitHub Actions
+
+
+def format_github_outputs(outputs: dict[str, str]) -> str:
+    """``key=value`` lines; a value with a line break uses GitHub's ``key<<DELIMITER`` form."""
+    lines = []
+    for key, value in outputs.items():
+        if "\n" in value or "\r" in value:
+            delimiter = f"ghadelimiter_{uuid.uuid4().hex}"
+            lines.extend([f"{key}<<{delimiter}", value, delimiter])
+        else:
+            lines.append(f"{key}={value}")
+    return "\n".join(lines) + "\n"
+
+
+def _append(path: Path, text: str, variable: str) -> None:
+    from hatch_manta_release.core.errors import MantaError
+
+    try:
+        with path.open("a", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise MantaError(
+            f"cannot append to ${variable} ({path}): {e.strerror or e}",
+            f"{variable} must name a writable file (GitHub Actions sets it in every step)",
+        ) from None
+
+
+def markdown_summary(plan: Plan) -> str:
+    publish = "yes" if plan.publish else "no"
+    rows = [
+        ("Version", f"`{plan.version}`"),
+        ("Tag", f"`{plan.tag}`" if plan.tag else "(none)"),
+        ("Channel", _channel(plan.channel)),
+        ("Publish", f"{publish}: {plan.reason}"),
+        ("Repository", f"{plan.repository.name} ({plan.repository.upload_url})"),
+        ("Environment", plan.environment or "(none)"),
+        ("Artifacts", f"{1 + len(plan.wheels)} files: `{plan.sdist}` and {_wheels_in_words(plan)}"),
+    ]
+    body = "\n".join(f"| {k} | {v.replace('|', '/')} |" for k, v in rows)
+    return f"### Release plan: {plan.project} {plan.version}\n\n| | |\n|---|---|\n{body}\n\n"
+
+
+# ----------------------------------------------------------------------------- for people
+
+
+def _channel(channel: str) -> str:
+    return "pre-release" if channel == "prerelease" else "final"
+
+
+def _wheels_in_words(plan: Plan) -> str:
+    if plan.pure_python:
+        return "one pure-Python wheel (py3-none-any)"
+    return (
+        f"{len(plan.wheels)} wheels ({len(plan.platforms)} platform{'s' if len(plan.platforms) != 1 else ''} "
+        f"x {len(plan.pythons)} Python version{'s' if len(plan.pythons) != 1 else ''})"
+    )
+
+
+def render(plan: Plan, console) -> None:  # type: ignore[no-untyped-def]
+    """The plan as two tables: the decision, then the artifacts a complete release holds."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from hatch_manta_release.core.plan import pure_wheel_filename
+
+    decision = Table(title=f"Release plan for {escape(plan.project)}", title_style="", show_header=False)
+    decision.add_column("key", style="bold", no_wrap=True)
+    decision.add_column("value")
+    if plan.tag:
+        decision.add_row("Version", f"{escape(plan.version)} (from tag {escape(plan.tag)})")
+    else:
+        decision.add_row("Version", escape(plan.version))
+        decision.add_row("Tag", "(none: HEAD is not a clean commit on a release tag)")
+    decision.add_row("Channel", _channel(plan.channel))
+    reason = plan.reason.removesuffix(f"; {plan.override_note}") if plan.override_note else plan.reason
+    if plan.publish:
+        decision.add_row("Publish", f"[green]yes[/]: {escape(reason)}")
+    else:
+        decision.add_row("Publish", f"[yellow]no[/]: {escape(reason)}")
+    repo = plan.repository
+    where = escape(repo.name)
+    if plan.repository_overridden:
+        where += (
+            f" [yellow](chosen with --repository; the {_channel(plan.channel)} route says "
+            f"{escape(plan.routed_repository or '')})[/]"
+        )
+    elif plan.routed_repository:
+        where += f" (the {_channel(plan.channel)} route)"
+    decision.add_row("Repository", where)
+    decision.add_row("Upload URL", escape(repo.upload_url))
+    decision.add_row("Index URL", escape(repo.index_url))
+    decision.add_row("Skip existing", "yes (same file already there: skipped)" if repo.skip_existing else "no")
+    credentials = []
+    if repo.token_env:
+        credentials.append(f"token from ${escape(repo.token_env)}")
+    if repo.trusted_publishing:
+        credentials.append("Trusted Publishing" + (" (when available)" if repo.trusted_publishing == "auto" else ""))
+    decision.add_row("Credentials", " or ".join(credentials) or "(none configured)")
+    if plan.environment:
+        env = escape(plan.environment)
+        if plan.environment_url:
+            env += f" ({escape(plan.environment_url)})"
+        decision.add_row("GitHub environment", env)
+    else:
+        decision.add_row("GitHub environment", "(none)")
+    console.print(decision)
+
+    artifacts = Table(
+        title=f"Expected artifacts in {escape(plan.dist_dir)}/: {1 + len(plan.wheels)} files",
+        title_style="",
+    )
+    artifacts.add_column("Artifact", style="bold", no_wrap=True)
+    artifacts.add_column("Platform", no_wrap=True)
+    artifacts.add_column("Runner", no_wrap=True)
+    artifacts.add_column("File or cibuildwheel build identifiers")
+    artifacts.add_row("sdist", "", "", escape(plan.sdist))
+    if plan.pure_python:
+        artifacts.add_row("wheel", "any", "", escape(pure_wheel_filename(plan.project, plan.version)))
+    else:
+        for platform in plan.platforms:
+            identifiers = plan.build_identifiers(platform.name)
+            artifacts.add_row(
+                f"{len(identifiers)} wheel{'s' if len(identifiers) != 1 else ''}",
+                platform.name,
+                platform.runner,
+                " ".join(identifiers),
+            )
+    console.print(artifacts)

@@ -1,0 +1,623 @@
+"""Read and validate ``[tool.manta-release]`` into typed, immutable objects.
+
+Every key is optional; the defaults are those of the reference release system (TestPyPI for
+pre-releases with skip-existing, PyPI for finals behind the ``pypi`` GitHub environment). A
+user's table for ``pypi`` or ``testpypi`` overrides only the keys it sets. Every error names the
+key path, the bad value and what is allowed, with the near name for a typo.
+
+Only the standard library and ``packaging`` are used: the version source loads this module on
+every build of every adopting project.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from hatch_manta_release.core.errors import ConfigError
+from hatch_manta_release.core.platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS, KNOWN_PYTHONS, Platform
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+TABLE = "tool.manta-release"
+
+PYPI_UPLOAD_URL = "https://upload.pypi.org/legacy/"
+PYPI_INDEX_URL = "https://pypi.org/simple/"
+TESTPYPI_UPLOAD_URL = "https://test.pypi.org/legacy/"
+TESTPYPI_INDEX_URL = "https://test.pypi.org/simple/"
+
+# PEP 440 pre-release segment for each semver-style label (`v1.0.0-beta.1` -> `1.0.0b1`).
+# `test` is the reference guide's own label (`v0.1.0-test.1`), which is not a valid version as
+# written; it is mapped to a development release.
+DEFAULT_PRERELEASE_LABELS: dict[str, str] = {
+    "alpha": "a",
+    "a": "a",
+    "beta": "b",
+    "b": "b",
+    "rc": "rc",
+    "c": "rc",
+    "pre": "rc",
+    "preview": "rc",
+    "dev": "dev",
+    "test": "dev",
+    "post": "post",
+}
+PEP440_SEGMENTS = ("a", "b", "rc", "dev", "post")
+
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A read-only ``dict`` for the mappings inside :class:`Config` (still JSON-serialisable,
+    picklable and usable with :func:`dataclasses.asdict`)."""
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("the configuration is read-only")
+
+    __setitem__ = __delitem__ = _readonly
+    clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+    __ior__ = _readonly  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items(), key=repr)))
+
+    def __reduce__(self) -> Any:
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> FrozenDict:
+        import copy
+
+        return type(self)({k: copy.deepcopy(v, memo) for k, v in self.items()})
+
+
+TrustedPublishing = Literal[True, False, "auto"]
+Builder = Literal["cibuildwheel", "native"]
+OS_NAMES = ("linux", "macos", "windows")
+
+
+@dataclass(frozen=True)
+class Repository:
+    """A package index to publish to."""
+
+    name: str
+    upload_url: str
+    index_url: str
+    token_env: str | None
+    skip_existing: bool = False
+    environment: str | None = None
+    trusted_publishing: TrustedPublishing = False
+
+    @property
+    def is_pypi_like(self) -> bool:
+        """True for PyPI and TestPyPI themselves, whose rules (no local versions, no
+        ``linux_x86_64`` wheels) we enforce before uploading."""
+        return any(host in self.upload_url for host in ("upload.pypi.org", "test.pypi.org"))
+
+    def project_page(self, project: str, version: str | None = None) -> str | None:
+        """The web page of a project on this index, for the GitHub environment URL."""
+        base = None
+        if "test.pypi.org" in self.upload_url:
+            base = "https://test.pypi.org/project/"
+        elif "upload.pypi.org" in self.upload_url:
+            base = "https://pypi.org/project/"
+        if base is None:
+            return None
+        return f"{base}{project}/{version}/" if version else f"{base}{project}/"
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Which repository a channel publishes to."""
+
+    prerelease: str = "testpypi"
+    final: str = "pypi"
+
+    def for_channel(self, channel: str) -> str:
+        return self.prerelease if channel == "prerelease" else self.final
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole ``[tool.manta-release]`` table, validated, defaults applied."""
+
+    project_name: str = ""
+    tag_prefix: str = "v"
+    platforms: tuple[Platform, ...] = tuple(KNOWN_PLATFORMS[name] for name in DEFAULT_PLATFORMS)
+    python: str = ">=3.9"
+    pythons: tuple[str, ...] = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
+    test_command: str | None = None
+    test_requires: tuple[str, ...] = ()
+    before_build: Mapping[str, str] = field(default_factory=FrozenDict)  # os name -> shell command
+    environment: Mapping[str, str] = field(default_factory=FrozenDict)
+    dist_dir: str = "dist"
+    pure_python: bool | None = None  # None: detected from the project's build configuration
+    builder: Builder = "cibuildwheel"
+    fallback_version: str | None = None
+    prerelease_labels: Mapping[str, str] = field(default_factory=lambda: FrozenDict(DEFAULT_PRERELEASE_LABELS))
+    repositories: Mapping[str, Repository] = field(default_factory=lambda: FrozenDict(default_repositories()))
+    routes: Routes = field(default_factory=Routes)
+    env_name: str = "release"
+
+    def repository(self, name: str) -> Repository:
+        try:
+            return self.repositories[name]
+        except KeyError:
+            raise ConfigError(
+                f"unknown repository {name!r}",
+                f"defined repositories: {', '.join(sorted(self.repositories))}"
+                f"{_did_you_mean(name, self.repositories)}",
+            ) from None
+
+    def route(self, channel: str) -> Repository:
+        return self.repository(self.routes.for_channel(channel))
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """What we need from the rest of ``pyproject.toml``."""
+
+    root: Path
+    name: str
+    requires_python: str | None
+    dynamic_version: bool
+    has_build_hooks: bool  # any hatch build hook other than ours: likely compiled parts
+    cibuildwheel: Mapping[str, Any]  # the project's own [tool.cibuildwheel]
+    hatch_version: Mapping[str, Any]  # [tool.hatch.version]
+    raw: Mapping[str, Any]
+
+    @property
+    def import_name(self) -> str:
+        return re.sub(r"[-_.]+", "_", self.name).lower()
+
+
+def default_repositories() -> dict[str, Repository]:
+    return {
+        "testpypi": Repository(
+            name="testpypi",
+            upload_url=TESTPYPI_UPLOAD_URL,
+            index_url=TESTPYPI_INDEX_URL,
+            token_env="TEST_PYPI_API_TOKEN",
+            skip_existing=True,
+            environment="testpypi",
+        ),
+        "pypi": Repository(
+            name="pypi",
+            upload_url=PYPI_UPLOAD_URL,
+            index_url=PYPI_INDEX_URL,
+            token_env="PYPI_API_TOKEN",
+            skip_existing=False,
+            environment="pypi",
+        ),
+    }
+
+
+# ----------------------------------------------------------------------------- reading files
+
+
+def read_pyproject(root: str | Path) -> dict[str, Any]:
+    path = Path(root) / "pyproject.toml"
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no pyproject.toml in {Path(root).resolve()}",
+            "run this from the project's root folder (the one holding pyproject.toml)",
+        ) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+
+
+def project_info(root: str | Path, data: Mapping[str, Any] | None = None) -> ProjectInfo:
+    root = Path(root)
+    data = read_pyproject(root) if data is None else data
+    project = data.get("project", {})
+    if not isinstance(project, dict):
+        raise ConfigError("[project] must be a table")
+    name = project.get("name")
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{root / 'pyproject.toml'}: [project] name is missing", 'set name = "..."')
+    hatch = _table(data.get("tool", {}), "hatch", "[tool.hatch]")
+    build = _table(hatch, "build", "[tool.hatch.build]")
+    # Hooks that run for the wheel (global ones and the wheel target's) mean compiled parts; an
+    # sdist-only hook says nothing about the wheel.
+    hooks: dict[str, Any] = dict(_table(build, "hooks", "[tool.hatch.build.hooks]"))
+    wheel = _table(_table(build, "targets", "[tool.hatch.build.targets]"), "wheel", "[tool.hatch.build.targets.wheel]")
+    hooks.update(_table(wheel, "hooks", "[tool.hatch.build.targets.wheel.hooks]"))
+    ours = {"manta-release", "vcs", "version"}
+    return ProjectInfo(
+        root=root,
+        name=name,
+        requires_python=project.get("requires-python"),
+        dynamic_version="version" in project.get("dynamic", []),
+        has_build_hooks=any(h not in ours for h in hooks),
+        cibuildwheel=data.get("tool", {}).get("cibuildwheel", {}),
+        hatch_version=_table(hatch, "version", "[tool.hatch.version]"),
+        raw=data,
+    )
+
+
+def _table(parent: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    """``parent[key]`` when it is a table; a clear error naming it when it is something else."""
+    value = parent.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table, got {type(value).__name__} {value!r}",
+                          "see hatch's build configuration reference for its layout")
+    return value
+
+
+def load_config(
+    root: str | Path = ".", data: Mapping[str, Any] | None = None, *, for_version_source: bool = False
+) -> Config:
+    """Read ``pyproject.toml`` under ``root`` and validate ``[tool.manta-release]``.
+
+    ``for_version_source``: the hatchling version source runs on every build of every adopting
+    project and needs only the tag settings; it skips expanding ``python`` into CPython versions,
+    the one step that needs ``packaging.specifiers`` (which imports ``packaging.tags``: a third of
+    our import time). Every other key is still validated; ``python`` is checked by every release
+    command.
+    """
+    data = read_pyproject(root) if data is None else data
+    info = project_info(root, data)
+    if info.hatch_version.get("source") == "manta-release":
+        _check_hatch_version(info.hatch_version)
+    table = data.get("tool", {}).get("manta-release", {})
+    return parse_config(
+        table,
+        project_name=info.name,
+        requires_python=info.requires_python,
+        fallback_version=info.hatch_version.get("fallback-version"),
+        expand_pythons=not for_version_source,
+    )
+
+
+# ----------------------------------------------------------------------------- validation
+
+# [tool.hatch.version] keys when source = "manta-release": ours, and hatchling's own (its version scheme).
+HATCH_VERSION_KEYS = ("source", "fallback-version", "scheme", "validate-bump")
+
+
+def _check_hatch_version(table: Mapping[str, Any]) -> None:
+    """A setting meant for another version source (hatch-vcs's ``tag-pattern``, ``raw-options``;
+    the regex source's ``path``) would be silently ignored: say so instead."""
+    for key in table:
+        if key not in HATCH_VERSION_KEYS:
+            raise ConfigError(
+                f'[tool.hatch.version] unknown key {key} for source = "manta-release"'
+                f"{_did_you_mean(key, HATCH_VERSION_KEYS)}",
+                f"allowed keys: {', '.join(HATCH_VERSION_KEYS)}; release tags are set by tag-prefix and "
+                f"prerelease-labels in [{TABLE}]",
+            )
+
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    import difflib  # only on the error path
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _fail(path: str, value: Any, allowed: str, extra: str = "", *, table: str = TABLE) -> ConfigError:
+    if isinstance(value, bool):
+        shown = str(value).lower()
+    elif isinstance(value, str):
+        shown = f'"{value}"'
+    else:
+        shown = repr(value)
+    return ConfigError(f"[{table}] {path} = {shown}: expected {allowed}{extra}")
+
+
+def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            prefix = f"{where}." if where else ""
+            raise ConfigError(
+                f"[{TABLE}] unknown key {prefix}{key}{_did_you_mean(key, allowed)}",
+                f"allowed keys{' in ' + where if where else ''}: {', '.join(allowed)}",
+            )
+
+
+def _str(table: Mapping[str, Any], key: str, path: str, default: Any) -> Any:
+    value = table.get(key, default)
+    if value is not default and not isinstance(value, str):
+        raise _fail(path, value, "a string")
+    return value
+
+
+def _bool(table: Mapping[str, Any], key: str, path: str, default: Any) -> Any:
+    value = table.get(key, default)
+    if value is not default and not isinstance(value, bool):
+        raise _fail(path, value, "true or false")
+    return value
+
+
+def _str_list(table: Mapping[str, Any], key: str, path: str) -> tuple[str, ...] | None:
+    if key not in table:
+        return None
+    value = table[key]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(path, value, "a list of strings")
+    return tuple(value)
+
+
+def _str_table(table: Mapping[str, Any], key: str, path: str) -> dict[str, str] | None:
+    if key not in table:
+        return None
+    value = table[key]
+    if not isinstance(value, dict):
+        raise _fail(path, value, "a table of strings")
+    for k, v in value.items():
+        if not isinstance(v, str):
+            raise _fail(f"{path}.{k}", v, "a string")
+    return dict(value)
+
+
+TOP_KEYS = (
+    "tag-prefix",
+    "platforms",
+    "python",
+    "test-command",
+    "test-requires",
+    "before-build",
+    "environment",
+    "dist-dir",
+    "pure-python",
+    "builder",
+    "fallback-version",
+    "prerelease-labels",
+    "repositories",
+    "routes",
+    "env-name",
+)
+REPO_KEYS = ("upload-url", "index-url", "token-env", "skip-existing", "environment", "trusted-publishing")
+ROUTE_KEYS = ("prerelease", "final")
+_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def parse_config(
+    table: Any,
+    *,
+    project_name: str = "",
+    requires_python: str | None = None,
+    fallback_version: Any = None,
+    expand_pythons: bool = True,
+) -> Config:
+    """Validate a ``[tool.manta-release]`` mapping into a :class:`Config`.
+
+    ``expand_pythons=False`` leaves ``pythons`` empty (see :func:`load_config`).
+    """
+    if not isinstance(table, dict):
+        raise ConfigError(f"[{TABLE}] must be a table, got {type(table).__name__}")
+    _check_keys(table, TOP_KEYS, "")
+
+    tag_prefix = _str(table, "tag-prefix", "tag-prefix", "v")
+    if any(c in tag_prefix for c in "*?[]\\ ~^:"):
+        raise _fail("tag-prefix", tag_prefix, "plain text without glob or ref characters (*?[]\\ ~^:)")
+
+    platform_names = _str_list(table, "platforms", "platforms")
+    if platform_names is None:
+        platform_names = DEFAULT_PLATFORMS
+    if not platform_names:
+        raise _fail("platforms", [], "at least one of: " + ", ".join(KNOWN_PLATFORMS))
+    platforms = []
+    for name in platform_names:
+        if name not in KNOWN_PLATFORMS:
+            raise _fail(
+                "platforms",
+                name,
+                "one of: " + ", ".join(KNOWN_PLATFORMS),
+                _did_you_mean(name, KNOWN_PLATFORMS),
+            )
+        if KNOWN_PLATFORMS[name] not in platforms:
+            platforms.append(KNOWN_PLATFORMS[name])
+
+    python = _str(table, "python", "python", None) or requires_python or ">=3.9"
+    pythons: tuple[str, ...] = ()
+    if expand_pythons:
+        pythons = _pythons(python, "python" if "python" in table else "project.requires-python")
+        if requires_python and "python" in table:
+            # cibuildwheel skips what requires-python excludes; plan only what it will build.
+            allowed = _pythons(requires_python, "project.requires-python")
+            pythons = tuple(py for py in pythons if py in allowed)
+            if not pythons:
+                raise _fail("python", python, f"CPython versions that project.requires-python = "
+                            f'"{requires_python}" also admits')
+
+    test_command = _str(table, "test-command", "test-command", None)
+    test_requires = _str_list(table, "test-requires", "test-requires") or ()
+
+    before_build: dict[str, str] = {}
+    raw_before = table.get("before-build")
+    if isinstance(raw_before, str):
+        before_build = dict.fromkeys(OS_NAMES, raw_before)
+    elif raw_before is not None:
+        before_build = _str_table(table, "before-build", "before-build") or {}
+        for os_name in before_build:
+            if os_name not in OS_NAMES:
+                raise ConfigError(
+                    f"[{TABLE}] unknown key before-build.{os_name}{_did_you_mean(os_name, OS_NAMES)}",
+                    f"allowed keys in before-build: {', '.join(OS_NAMES)} (or one string for all)",
+                )
+
+    environment = _str_table(table, "environment", "environment") or {}
+    for key in environment:
+        if not _ENV_VAR.match(key):
+            raise ConfigError(
+                f'[{TABLE}] environment has the key "{key}": expected an environment variable name '
+                "([A-Za-z_][A-Za-z0-9_]*)"
+            )
+
+    dist_dir = _str(table, "dist-dir", "dist-dir", "dist")
+    pure_python = _bool(table, "pure-python", "pure-python", None)
+    builder = _str(table, "builder", "builder", "cibuildwheel")
+    if builder not in ("cibuildwheel", "native"):
+        raise _fail(
+            "builder",
+            builder,
+            '"cibuildwheel" or "native"',
+            _did_you_mean(builder, ("cibuildwheel", "native")),
+        )
+
+    fallback = _str(table, "fallback-version", "fallback-version", None)
+    fallback_table = TABLE
+    if fallback is None and fallback_version is not None:
+        fallback, fallback_table = fallback_version, "tool.hatch.version"
+    if fallback is not None:
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            if not isinstance(fallback, str):
+                raise InvalidVersion
+            Version(fallback)
+        except InvalidVersion:
+            raise _fail(
+                "fallback-version", fallback, 'a PEP 440 version such as "0.0.0"', table=fallback_table
+            ) from None
+
+    labels = dict(DEFAULT_PRERELEASE_LABELS)
+    user_labels = _str_table(table, "prerelease-labels", "prerelease-labels")
+    if user_labels is not None:
+        for label, segment in user_labels.items():
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", label):
+                raise ConfigError(
+                    f'[{TABLE}] prerelease-labels has the key "{label}": expected a label of letters and digits, '
+                    "starting with a letter (it follows the hyphen in a tag such as v1.0.0-beta.1)"
+                )
+            if segment not in PEP440_SEGMENTS:
+                raise _fail(
+                    f"prerelease-labels.{label}",
+                    segment,
+                    "one of: " + ", ".join(PEP440_SEGMENTS),
+                    _did_you_mean(segment, PEP440_SEGMENTS),
+                )
+            labels[label.lower()] = segment
+
+    repositories = _parse_repositories(table.get("repositories", {}))
+    routes = _parse_routes(table.get("routes", {}), repositories)
+
+    env_name = _str(table, "env-name", "env-name", "release")
+    if not _NAME.match(env_name) or env_name == "default":
+        raise _fail("env-name", env_name, "a hatch environment name (letters, digits, - _ .) other than "
+                    '"default" (the project\'s own environment, which installs the project)')
+
+    return Config(
+        project_name=project_name,
+        tag_prefix=tag_prefix,
+        platforms=tuple(platforms),
+        python=python,
+        pythons=pythons,
+        test_command=test_command,
+        test_requires=test_requires,
+        before_build=FrozenDict(before_build),
+        environment=FrozenDict(environment),
+        dist_dir=dist_dir,
+        pure_python=pure_python,
+        builder=builder,
+        fallback_version=fallback,
+        prerelease_labels=FrozenDict(labels),
+        repositories=FrozenDict(repositories),
+        routes=routes,
+        env_name=env_name,
+    )
+
+
+def _pythons(spec: str, path: str) -> tuple[str, ...]:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        specifier = SpecifierSet(spec)
+    except InvalidSpecifier:
+        raise _fail(path, spec, 'a version specifier such as ">=3.9" or ">=3.10,<3.14"') from None
+    selected = tuple(
+        py
+        for py in KNOWN_PYTHONS
+        if specifier.contains(f"{py}.0", prereleases=True) or specifier.contains(f"{py}.99", prereleases=True)
+    )
+    if not selected:
+        raise _fail(path, spec, "a specifier that admits at least one of CPython " + ", ".join(KNOWN_PYTHONS))
+    return selected
+
+
+def _parse_repositories(raw: Any) -> dict[str, Repository]:
+    if not isinstance(raw, dict):
+        raise _fail("repositories", raw, "a table of repository tables")
+    repositories = default_repositories()
+    for name, repo_table in raw.items():
+        path = f"repositories.{name}"
+        if not _NAME.match(name):
+            raise _fail(path, name, "a repository name of letters, digits, - _ .")
+        if not isinstance(repo_table, dict):
+            raise _fail(path, repo_table, f"a table with keys {', '.join(REPO_KEYS)}")
+        _check_keys(repo_table, REPO_KEYS, path)
+        base = repositories.get(name)
+        if base is None:
+            missing = [k for k in ("upload-url", "index-url") if k not in repo_table]
+            if missing:
+                raise ConfigError(
+                    f"[{TABLE}] {path}: a new repository needs {' and '.join(missing)}",
+                    f'only pypi and testpypi have default URLs; set {missing[0]} = "https://…"',
+                )
+            base = Repository(name=name, upload_url="", index_url="", token_env=None)
+        upload_url = _url(repo_table, "upload-url", f"{path}.upload-url", base.upload_url)
+        index_url = _url(repo_table, "index-url", f"{path}.index-url", base.index_url)
+        token_env = repo_table.get("token-env", base.token_env)
+        if token_env is not None and (not isinstance(token_env, str) or not _ENV_VAR.match(token_env)):
+            raise _fail(
+                f"{path}.token-env", token_env, 'the name of an environment variable such as "PYPI_API_TOKEN"'
+            )
+        skip_existing = _bool(repo_table, "skip-existing", f"{path}.skip-existing", base.skip_existing)
+        environment = repo_table.get("environment", base.environment)
+        if environment is not None and not isinstance(environment, str):
+            raise _fail(f"{path}.environment", environment, "a GitHub environment name (a string)")
+        trusted = repo_table.get("trusted-publishing", base.trusted_publishing)
+        if trusted not in (True, False, "auto"):
+            raise _fail(f"{path}.trusted-publishing", trusted, 'true, false or "auto"')
+        repositories[name] = replace(
+            base,
+            upload_url=upload_url,
+            index_url=index_url,
+            token_env=token_env or None,
+            skip_existing=skip_existing,
+            environment=environment or None,
+            trusted_publishing=trusted,
+        )
+    return repositories
+
+
+def _url(table: Mapping[str, Any], key: str, path: str, default: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str) or not re.match(r"^(https?|file)://[^\s]+$", value):
+        raise _fail(path, value, "an http(s):// URL")
+    return value if value.endswith("/") else value + "/"
+
+
+def _parse_routes(raw: Any, repositories: Mapping[str, Repository]) -> Routes:
+    if not isinstance(raw, dict):
+        raise _fail("routes", raw, "a table with keys prerelease and final")
+    _check_keys(raw, ROUTE_KEYS, "routes")
+    routes = Routes()
+    values = {}
+    for key in ROUTE_KEYS:
+        value = raw.get(key, getattr(routes, key))
+        if not isinstance(value, str):
+            raise _fail(f"routes.{key}", value, "the name of a repository")
+        if value not in repositories:
+            raise _fail(
+                f"routes.{key}",
+                value,
+                "a defined repository: " + ", ".join(sorted(repositories)),
+                _did_you_mean(value, repositories),
+            )
+        values[key] = value
+    return Routes(**values)

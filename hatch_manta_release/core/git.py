@@ -1,0 +1,123 @@
+"""The few git queries the version needs.
+
+The common path is a single ``git describe`` call, which gives the nearest release tag, the
+distance to it, the commit and whether the tree is dirty. Only when it finds no tag do we ask more
+(is the clone shallow? which commit is HEAD?), to explain the failure instead of inventing
+``0.0.0``: a shallow CI checkout without tags is the most common cause of wrong versions.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from hatch_manta_release.core.errors import GitError
+
+_DESCRIBE = re.compile(r"^(?P<tag>.+)-(?P<distance>\d+)-g(?P<sha>[0-9a-f]+)(?P<dirty>-dirty)?$")
+
+
+@dataclass(frozen=True)
+class Describe:
+    """Where HEAD stands relative to the nearest release tag."""
+
+    tag: str | None
+    distance: int  # commits since the tag (or since the root when there is no tag)
+    sha: str
+    dirty: bool
+    shallow: bool = False
+    # Every release tag on HEAD when HEAD is tagged (``tag`` is only the one git picked: an
+    # annotated ``v1.0.0rc1`` wins over a later lightweight ``v1.0.0`` on the same commit).
+    head_tags: tuple[str, ...] = ()
+
+
+def _git(root: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["LC_ALL"] = "C"  # untranslated messages, which describe() recognises
+    env.pop("LANGUAGE", None)
+    try:
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, env=env, check=False
+        )
+    except FileNotFoundError:
+        raise GitError(
+            "git is not installed or not on PATH",
+            "install git, or build from an sdist (which carries its version in PKG-INFO)",
+        ) from None
+
+
+class NoHistoryError(GitError):
+    """No git history to read at all (not a checkout, or no commit yet): fallback-version applies."""
+
+
+def tag_glob(prefix: str) -> str:
+    """The ``--match`` pattern for release tags: the prefix then a digit."""
+    return f"{prefix}[0-9]*"
+
+
+def describe(root: str | Path, tag_prefix: str) -> Describe:
+    """Describe HEAD against release tags; raises :class:`GitError` when HEAD cannot be read."""
+    result = _git(
+        root, "describe", "--tags", "--long", "--dirty", "--abbrev=7", "--match", tag_glob(tag_prefix)
+    )
+    if result.returncode == 0:
+        match = _DESCRIBE.match(result.stdout.strip())
+        if not match:  # pragma: no cover - git's format is stable
+            raise GitError(f"cannot parse `git describe` output {result.stdout.strip()!r}")
+        distance = int(match["distance"])
+        head_tags: tuple[str, ...] = ()
+        if distance == 0:
+            # HEAD is tagged: this build may be a release, so look at every release tag on HEAD
+            # (a second, cheap call; only on tagged commits).
+            listed = _git(root, "tag", "--points-at", "HEAD", "--list", tag_glob(tag_prefix))
+            if listed.returncode == 0:
+                head_tags = tuple(sorted(line.strip() for line in listed.stdout.splitlines() if line.strip()))
+        return Describe(match["tag"], distance, match["sha"], bool(match["dirty"]), head_tags=head_tags)
+    stderr = result.stderr.strip()
+    if "not a git repository" in stderr:
+        raise NoHistoryError(
+            f"{Path(root).resolve()} is not a git checkout, so there is no tag to read the version from",
+            "build from a git clone with its tags or from the sdist (which records the version), "
+            'or set fallback-version = "0.0.0" in [tool.hatch.version]',
+        )
+    if "dubious ownership" in stderr:
+        # Common in containers and CI caches: the checkout belongs to another user.
+        where = Path(root).resolve()
+        raise GitError(
+            f"git refuses to read {where}: the checkout belongs to another user (git's safe.directory check)",
+            f"run `git config --global --add safe.directory {where}`, or build from the sdist",
+        )
+    if "No names found" in stderr or "cannot describe" in stderr or "No tags can describe" in stderr:
+        return _untagged(root)
+    if "ambiguous argument 'HEAD'" in stderr or "bad revision" in stderr or "HEAD" in stderr:
+        raise NoHistoryError(
+            f"the git repository at {Path(root).resolve()} has no commits yet",
+            "commit, then tag the release (git tag v0.1.0)",
+        )
+    first = stderr.splitlines()[0] if stderr else f"exit code {result.returncode}"
+    raise GitError(f"`git describe` failed in {Path(root).resolve()}: {first}")
+
+
+def _untagged(root: str | Path) -> Describe:
+    """HEAD has no release tag in its history: gather what explains why."""
+    result = _git(root, "rev-list", "--count", "HEAD", "--")
+    head = _git(root, "rev-parse", "--short=7", "--is-shallow-repository", "HEAD")
+    if head.returncode != 0:
+        raise NoHistoryError(
+            f"the git repository at {Path(root).resolve()} has no commits yet",
+            "commit, then tag the release (git tag v0.1.0)",
+        )
+    lines = head.stdout.split()
+    shallow = bool(lines) and lines[0] == "true"
+    sha = lines[-1] if lines else "0000000"
+    distance = int(result.stdout.strip() or 0) if result.returncode == 0 else 0
+    dirty = _git(root, "diff-index", "--quiet", "HEAD", "--").returncode == 1
+    return Describe(None, distance, sha, dirty, shallow)
+
+
+def nearest_tag_any(root: str | Path) -> str | None:
+    """The nearest tag of HEAD whatever its name (to explain a tag prefix that does not match)."""
+    result = _git(root, "describe", "--tags", "--abbrev=0")
+    return (result.stdout.strip() or None) if result.returncode == 0 else None

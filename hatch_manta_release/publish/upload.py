@@ -1,0 +1,314 @@
+"""Upload one file through twine's own uploader (the legacy upload API), with retries.
+
+twine does the work as ``twine upload`` does it: :class:`twine.package.PackageFile` reads the metadata
+and the digests (and refuses what twine refuses), and :meth:`twine.repository.Repository.upload`
+builds the multipart form and POSTs it (no redirects followed). It runs in this process, in the
+calling thread, one ``Repository`` (one requests session) per thread: the credential is the
+session's auth in this process only. No child process, no command line, no environment variable of
+anything else ever holds the token.
+
+Transient failures (connection refused or reset, timeouts, 429, 5xx) are retried here, with
+exponential backoff; twine's own immediate re-POST on a 5xx and urllib3's immediate reconnects are
+turned off so that every attempt is one of ours. An upload whose answer was lost may have landed:
+when the retry is answered "file exists", the index is asked for the file's sha256, and an
+identical file counts as uploaded.
+
+requests' and urllib3's exceptions are unwrapped to the socket or TLS error underneath, so
+:mod:`.failures` explains them as it explains the standard library's.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hatch_manta_release.publish.failures import Context, Failure, from_exception, from_response
+from hatch_manta_release.publish.http import Response
+
+if TYPE_CHECKING:
+    from twine.package import PackageFile
+    from twine.repository import Repository
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str = field(repr=False)
+    source: str  # "$PYPI_API_TOKEN", "the token minted by Trusted Publishing", "no credentials"
+    trusted_publishing: bool = False
+
+    def __repr__(self) -> str:  # never show the password, even in a traceback's locals
+        return f"Credentials(username={self.username!r}, source={self.source!r})"
+
+
+@dataclass
+class UploadResult:
+    filename: str
+    ok: bool
+    attempts: int
+    note: str = ""  # "landed on an earlier attempt" etc.
+    failure: Failure | None = None
+    maybe_landed: bool = False  # an attempt lost its answer after sending: the file may be on the index
+    response: Response | None = None
+
+
+class FormError(Exception):
+    """twine refused to read the file (broken metadata, unsupported Metadata-Version)."""
+
+
+def read_package(path: Path) -> PackageFile:
+    """twine's view of ``path``: the metadata and digests of the upload form."""
+    from twine import exceptions as twine_exceptions
+    from twine.package import PackageFile
+
+    try:
+        package = PackageFile.from_filename(str(path), comment=None)
+        package.metadata_dictionary()
+    except (twine_exceptions.TwineException, ValueError) as e:
+        raise FormError(f"{path.name}: twine cannot read it: {e}") from e
+    return package
+
+
+# ----------------------------------------------------------------------------- twine's Repository, per thread
+
+_quiet = threading.local()  # set while this module uploads: twine's "Uploading <file>" line is not printed
+_setup_lock = threading.Lock()
+
+
+def _quiet_twine() -> None:
+    """Once: twine's ``print("Uploading …")`` stays silent for our uploads, and its log records
+    (username, "password: <hidden>", "Retry 1 of 1") reach only handlers the application configured."""
+    import logging
+
+    import twine.repository
+
+    with _setup_lock:
+        loud = twine.repository.print
+        if getattr(loud, "manta_quiet", False):
+            return
+
+        def print_unless_quiet(*args: Any, **kwargs: Any) -> None:
+            if not getattr(_quiet, "on", False):
+                loud(*args, **kwargs)
+
+        print_unless_quiet.manta_quiet = True  # type: ignore[attr-defined]
+        twine.repository.print = print_unless_quiet  # type: ignore[attr-defined]
+        logging.getLogger("twine").addHandler(logging.NullHandler())
+
+
+def _timeout_adapter(timeout: float) -> Any:
+    """An adapter that sends with ``timeout`` (twine sends without one) and never retries by itself."""
+    from requests.adapters import HTTPAdapter
+
+    class TimeoutAdapter(HTTPAdapter):
+        def send(self, request: Any, stream: bool = False, timeout: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+            return super().send(request, stream=stream, timeout=timeout if timeout is not None else default, **kwargs)
+
+    default = timeout
+    return TimeoutAdapter()  # max_retries=0: one connection per attempt
+
+
+class Uploaders:
+    """twine ``Repository`` objects for one credential: one per thread and upload URL; :meth:`close` closes all."""
+
+    def __init__(self, credentials: Credentials | None) -> None:
+        self._credentials = credentials
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[Repository] = []
+
+    def __repr__(self) -> str:
+        return f"Uploaders({self._credentials!r}, {len(self._all)} open)"
+
+    def get(self, url: str, timeout: float) -> Repository:
+        repositories: dict[tuple[str, float], Repository] = self._local.__dict__.setdefault("repositories", {})
+        repository = repositories.get((url, timeout))
+        if repository is None:
+            repository = repositories[url, timeout] = self._open(url, timeout)
+            with self._lock:
+                self._all.append(repository)
+        return repository
+
+    def _open(self, url: str, timeout: float) -> Repository:
+        from twine.repository import Repository
+
+        _quiet_twine()
+        creds = self._credentials
+        repository = Repository(
+            url,
+            creds.username if creds else None,
+            creds.password if creds else None,
+            disable_progress_bar=True,
+        )
+        session = repository.session
+        # twine's session retries at once (connections 5 times, TLS failures up to 10): here each attempt is
+        # one connection, and the retries (with backoff) are upload_file's. twine's retries of GETs do not
+        # matter: the upload only POSTs.
+        adapter = _timeout_adapter(timeout)
+        for scheme in ("http://", "https://"):
+            session.mount(scheme, adapter)
+        # What the standard library's client honours (and the TLS messages advise); REQUESTS_CA_BUNDLE wins.
+        repository.set_certificate_authority(os.environ.get("SSL_CERT_FILE"))
+        return repository
+
+    def close(self) -> None:
+        with self._lock:
+            repositories, self._all = self._all, []
+        for repository in repositories:
+            repository.close()
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def _is_wrapper(error: BaseException) -> bool:
+    return type(error).__module__.split(".")[0] in ("requests", "urllib3")
+
+
+def network_error(error: BaseException) -> BaseException:
+    """The socket or TLS error under requests' and urllib3's wrappers: what the standard library raises.
+
+    ``requests.ConnectionError(MaxRetryError(reason=NewConnectionError(...)))`` caused by
+    ``ConnectionRefusedError`` gives the ``ConnectionRefusedError``; a wrapper with nothing underneath
+    becomes ``TimeoutError``, ``ssl.SSLError`` or ``ConnectionError`` with its message.
+    """
+    current: BaseException = error
+    seen: set[int] = set()
+    while _is_wrapper(current) and id(current) not in seen:
+        seen.add(id(current))
+        reason = getattr(current, "reason", None)
+        inner = reason if isinstance(reason, BaseException) else None
+        if inner is None:
+            inner = next((a for a in current.args if isinstance(a, BaseException)), None)
+        if inner is None:
+            inner = current.__cause__ or current.__context__
+        if inner is None:
+            break
+        current = inner
+    if not _is_wrapper(current):
+        return current
+    import requests.exceptions
+    import urllib3.exceptions
+
+    message = str(current)
+    if isinstance(error, requests.exceptions.Timeout) or isinstance(current, urllib3.exceptions.TimeoutError):
+        return TimeoutError(message)
+    if isinstance(error, requests.exceptions.SSLError) or isinstance(current, urllib3.exceptions.SSLError):
+        return ssl.SSLError(message)
+    return ConnectionError(message)
+
+
+def _as_response(resp: Any) -> Response:
+    """requests' answer in the shape :mod:`.failures` reads."""
+    return Response(
+        status=resp.status_code,
+        reason=resp.reason or "",
+        url=resp.url or "",
+        body=resp.content or b"",
+        headers={k.lower(): v for k, v in resp.headers.items()},
+    )
+
+
+# ----------------------------------------------------------------------------- one file
+
+
+def upload_file(
+    path: Path,
+    sha256: str,
+    url: str,
+    credentials: Credentials | None,
+    ctx: Context,
+    *,
+    retries: int = 3,
+    retry_delay: float = 1.0,
+    timeout: float = 300.0,
+    confirm: Callable[[str], str | None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    uploaders: Uploaders | None = None,
+) -> UploadResult:
+    """Upload ``path``; ``confirm(filename)`` returns the index's sha256 for it (or None).
+
+    ``uploaders`` (made for ``credentials``) keeps one twine ``Repository`` per thread across calls;
+    without it one is opened for this file and closed after it.
+    """
+    try:
+        package = read_package(path)
+    except FormError as e:
+        return UploadResult(
+            path.name,
+            False,
+            0,
+            failure=Failure(
+                "rejected", str(e), "rebuild the file (`manta-release build`) and run `manta-release check`"
+            ),
+        )
+    own = uploaders is None
+    if uploaders is None:
+        uploaders = Uploaders(credentials)
+    try:
+        return _upload(
+            package, path.name, sha256, url, uploaders.get(url, timeout), ctx, retries, retry_delay, confirm, sleep
+        )
+    finally:
+        if own:
+            uploaders.close()
+
+
+def _upload(  # noqa: PLR0917
+    package: PackageFile,
+    filename: str,
+    sha256: str,
+    url: str,
+    repository: Repository,
+    ctx: Context,
+    retries: int,
+    retry_delay: float,
+    confirm: Callable[[str], str | None] | None,
+    sleep: Callable[[float], None],
+) -> UploadResult:
+    attempt = 0
+    retried_after_loss = maybe_landed = False
+    while True:
+        attempt += 1
+        failure: Failure
+        response: Response | None = None
+        try:
+            if not url.startswith(("http://", "https://")):
+                raise ConnectionError(f"not an http(s) URL: {url}")
+            _quiet.on = True
+            try:
+                # max_redirects=1: one POST (twine would re-POST a 5xx at once); redirects are not followed.
+                response = _as_response(repository.upload(package, max_redirects=1))
+            finally:
+                _quiet.on = False
+        except OSError as e:  # requests' exceptions are OSErrors too
+            error = network_error(e)
+            failure = from_exception(error, ctx, url)
+            retried_after_loss = True
+            if not isinstance(error, ConnectionRefusedError):
+                maybe_landed = True
+        else:
+            if response.status in {200, 201}:
+                note = f"on attempt {attempt}" if attempt > 1 else ""
+                return UploadResult(filename, True, attempt, note=note, response=response)
+            failure = from_response(response, ctx, filename)
+            if failure.kind == "exists" and confirm is not None:
+                # Identical content already there: an earlier attempt (ours, or a parallel run) landed.
+                try:
+                    on_index = confirm(filename)
+                except Exception:  # a failed confirmation keeps the original answer
+                    on_index = None
+                if on_index is not None and on_index == sha256:
+                    note = "landed on an earlier attempt" if retried_after_loss else "already on the index (identical)"
+                    return UploadResult(filename, True, attempt, note=note, response=response)
+            if failure.transient:
+                retried_after_loss = maybe_landed = True
+        if not failure.transient or attempt > retries:
+            return UploadResult(filename, False, attempt, failure=failure, response=response, maybe_landed=maybe_landed)
+        sleep(retry_delay * (2 ** (attempt - 1)))
