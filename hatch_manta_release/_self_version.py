@@ -7,8 +7,8 @@ runs for adopting projects.
 
 from pathlib import Path
 
-from hatch_manta_release.core.config import load_config
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.project import load_config
 from hatch_manta_release.core.version import resolve_version
 
 _root = Path(__file__).resolve().parent.parent

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from hatch_manta_release.build.run import BuildError, cibuildwheel_invocation, container_engine_problem, require_module
-from hatch_manta_release.core.config import load_config, project_info
-from hatch_manta_release.core.plan import make_plan
+from hatch_manta_release.core.plan import plan_for
+from hatch_manta_release.core.project import load_config, project_info
 from tests.support.projects import commit, git, hatch_env, make_project
 
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -194,7 +194,7 @@ def test_every_build_carries_the_planned_version(tmp_path: Path) -> None:
     project = sample(tmp_path / "sample", compiled=False, manta="")
     sha = commit(project, "more")
     planned = f"1.2.1.dev1+g{sha}"
-    assert make_plan(project).version == planned
+    assert plan_for(project).version == planned
     result = cli(project, "build", tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     assert files(project / "dist") == [f"sample-{planned}-py3-none-any.whl", f"sample-{planned}.tar.gz"]
@@ -241,7 +241,7 @@ def cibw_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def invocation(project: Path, os_name: str, names: tuple[str, ...], base_env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     config = load_config(project)
     info = project_info(project)
-    plan = make_plan(project, config=config)
+    plan = plan_for(project)
     platforms = tuple(p for p in config.platforms if p.name in names)
     identifiers = [i for p in platforms for i in plan.build_identifiers(p.name)]
     return cibuildwheel_invocation(
@@ -286,7 +286,7 @@ def run_print_identifiers(project: Path, argv: list[str], env: dict[str, str]) -
 
 
 def test_cibuildwheel_selects_exactly_the_planned_builds(cibw_project: Path) -> None:
-    plan = make_plan(cibw_project)
+    plan = plan_for(cibw_project)
     argv, env = invocation(cibw_project, "linux", ("linux-x86_64", "musllinux-x86_64"))
     assert run_print_identifiers(cibw_project, argv, env) == (
         plan.build_identifiers("linux-x86_64") + plan.build_identifiers("musllinux-x86_64")

@@ -219,8 +219,8 @@ hello = "echo hi"
 def test_bad_env_name_never_breaks_hatch_and_is_named_by_the_commands(tmp_path: Path, bad: str) -> None:
     """The collector runs for every hatch command of the project: a bad env-name (or `default`, the
     project's own test environment) falls back to `release`, whose commands then name the key."""
-    from hatch_manta_release.core.config import load_config
     from hatch_manta_release.core.errors import ConfigError
+    from hatch_manta_release.core.project import load_config
 
     project = make_project(tmp_path / "p", git_init=False, manta=f"env-name = {bad}")
     assert read_env_name(project) == "release"

@@ -16,12 +16,10 @@ from hatch_manta_release.core.config import (
     Config,
     Repository,
     Routes,
-    load_config,
     parse_config,
-    project_info,
-    read_pyproject,
 )
 from hatch_manta_release.core.errors import ConfigError, MantaError
+from hatch_manta_release.core.project import load_config, project_info, read_pyproject
 
 
 def error_of(table: Any, **kwargs: Any) -> ConfigError:

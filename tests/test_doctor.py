@@ -264,7 +264,7 @@ def test_index_lookup(tmp_path: Path, stub_index: str) -> None:
     assert found["tag pushed"][0].status == "skip"  # no origin remote
 
     from hatch_manta_release.adopt.doctor import check_index
-    from hatch_manta_release.core.config import load_config
+    from hatch_manta_release.core.project import load_config
 
     repo = load_config(path).repository("pypi")
     there = check_index(repo, "sample", 2, version="0.9.0")

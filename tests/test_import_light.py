@@ -29,7 +29,7 @@ SCRIPT = textwrap.dedent(
     source = source_class(sys.argv[1], {"source": "manta-release"})
     data = source.get_version_data()
 
-    from hatch_manta_release.core.config import load_config
+    from hatch_manta_release.core.project import load_config
     from hatch_manta_release.core.version import resolve_version
     resolved = resolve_version(sys.argv[1], load_config(sys.argv[1]))
 
@@ -70,6 +70,7 @@ def test_version_source_imports_nothing_heavy(tmp_path: Path) -> None:
         "hatch_manta_release.plugin.version_source",
         "hatch_manta_release.plugin.build_hook",
         "hatch_manta_release.core.config",
+        "hatch_manta_release.core.project",
         "hatch_manta_release.core.errors",
         "hatch_manta_release.core.platforms",
         "hatch_manta_release.core.git",

@@ -15,7 +15,7 @@ import pytest
 
 from hatch_manta_release.cli.plan import format_github_outputs
 from hatch_manta_release.core.errors import ConfigError
-from hatch_manta_release.core.plan import make_plan
+from hatch_manta_release.core.plan import plan_for
 from tests.support.projects import commit, make_project, run
 
 COMPILED_MANTA = """
@@ -48,7 +48,7 @@ def _no_ambient_release_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_final_tag_routes_to_pypi(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", name="my-pkg", tag="v1.2.0")
-    plan = make_plan(project)
+    plan = plan_for(project)
     assert (plan.version, plan.tag, plan.channel, plan.publish) == ("1.2.0", "v1.2.0", "final", True)
     assert plan.repository.name == "pypi"
     assert plan.repository.upload_url == "https://upload.pypi.org/legacy/"
@@ -72,7 +72,7 @@ def test_final_tag_routes_to_pypi(tmp_path: Path) -> None:
     [("v2.0.0rc1", "2.0.0rc1"), ("v0.2.0-beta.1", "0.2.0b1"), ("v1.5.0.dev0", "1.5.0.dev0")],
 )
 def test_prerelease_tag_routes_to_testpypi(tmp_path: Path, tag: str, version: str) -> None:
-    plan = make_plan(make_project(tmp_path / "p", tag=tag))
+    plan = plan_for(make_project(tmp_path / "p", tag=tag))
     assert (plan.version, plan.tag, plan.channel, plan.publish) == (version, tag, "prerelease", True)
     assert plan.repository.name == "testpypi"
     assert plan.repository.upload_url == "https://test.pypi.org/legacy/"
@@ -91,7 +91,7 @@ def test_routes_follow_config(tmp_path: Path) -> None:
     [tool.manta-release.routes]
     prerelease = "staging"
     """
-    plan = make_plan(make_project(tmp_path / "p", manta=manta_table, tag="v1.0.0a1"))
+    plan = plan_for(make_project(tmp_path / "p", manta=manta_table, tag="v1.0.0a1"))
     assert plan.repository.name == "staging"
     assert plan.environment == "staging"
     assert plan.environment_url is None  # not a PyPI-like index: no project page known
@@ -100,7 +100,7 @@ def test_routes_follow_config(tmp_path: Path) -> None:
 def test_untagged_commit_plans_a_build_only(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", tag="v1.2.0")
     sha = commit(project)
-    plan = make_plan(project)
+    plan = plan_for(project)
     assert plan.publish is False
     assert plan.tag is None
     assert plan.version.endswith(f"+g{sha}")
@@ -115,7 +115,7 @@ def test_untagged_commit_plans_a_build_only(tmp_path: Path) -> None:
 def test_dirty_tree_on_tag_is_not_published(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", tag="v1.2.0")
     (project / "README.md").write_text("changed\n")
-    plan = make_plan(project)
+    plan = plan_for(project)
     assert plan.publish is False
     assert "uncommitted changes" in plan.reason
 
@@ -125,7 +125,7 @@ def test_no_tag_at_all_with_fallback_version(tmp_path: Path) -> None:
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace(
         'source = "manta-release"', 'source = "manta-release"\nfallback-version = "0.0.0"'))
-    plan = make_plan(project)
+    plan = plan_for(project)
     assert (plan.version, plan.publish, plan.tag) == ("0.0.0", False, None)
     assert plan.reason == "no release tag: a build only, nothing is published"
 
@@ -134,7 +134,7 @@ def test_no_tag_at_all_with_fallback_version(tmp_path: Path) -> None:
 
 
 def test_pure_project_expects_sdist_and_one_universal_wheel(tmp_path: Path) -> None:
-    plan = make_plan(make_project(tmp_path / "p", name="pure-thing", tag="v1.0.0"))
+    plan = plan_for(make_project(tmp_path / "p", name="pure-thing", tag="v1.0.0"))
     assert plan.pure_python is True
     assert len(plan.wheels) == 1
     assert plan.wheels[0].identifier is None
@@ -149,7 +149,7 @@ def test_pure_project_expects_sdist_and_one_universal_wheel(tmp_path: Path) -> N
 
 def test_compiled_project_expects_a_wheel_per_platform_and_python(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", name="native-thing", compiled=True, manta=COMPILED_MANTA, tag="v3.1.0")
-    plan = make_plan(project)
+    plan = plan_for(project)
     assert plan.pure_python is False
     assert plan.pythons == ("3.12", "3.13", "3.14")
     assert plan.build_identifiers() == [
@@ -183,7 +183,7 @@ def test_compiled_project_expects_a_wheel_per_platform_and_python(tmp_path: Path
 
 def test_repository_override_is_applied_and_said(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", tag="v1.2.0")
-    plan = make_plan(project, repository="testpypi")
+    plan = plan_for(project, repository="testpypi")
     assert plan.repository.name == "testpypi"
     assert plan.routed_repository == "pypi"
     assert plan.repository_overridden
@@ -192,7 +192,7 @@ def test_repository_override_is_applied_and_said(tmp_path: Path) -> None:
         "v1.2.0 is a final release; repository testpypi chosen with --repository (the final route says pypi)"
     )
     # Naming the routed repository is not an override.
-    assert not make_plan(project, repository="pypi").repository_overridden
+    assert not plan_for(project, repository="pypi").repository_overridden
 
     human = manta(project, "plan", "--repository", "testpypi").stdout
     assert "chosen with --repository; the final route says pypi" in human
@@ -204,7 +204,7 @@ def test_repository_override_is_applied_and_said(tmp_path: Path) -> None:
 def test_unknown_repository_is_a_clean_error(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", tag="v1.2.0")
     with pytest.raises(ConfigError, match="unknown repository 'pypj'"):
-        make_plan(project, repository="pypj")
+        plan_for(project, repository="pypj")
     result = manta(project, "plan", "--repository", "pypj", check=False)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

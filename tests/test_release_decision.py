@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.core.plan import make_plan
+from hatch_manta_release.core.plan import plan_for
 from tests.support.projects import commit, git, make_project
 
 
@@ -24,7 +24,7 @@ def test_forced_version_never_makes_a_dirty_untagged_tree_publishable(
     commit(project, "work in progress")
     (project / "README.md").write_text("dirty\n")
     monkeypatch.setenv("MANTA_RELEASE_VERSION", "1.0.0")
-    plan = make_plan(project)
+    plan = plan_for(project)
     assert plan.version == "1.0.0"  # builds are pinned to it ...
     assert plan.publish is False  # ... but nothing is released from it
     assert plan.reason.startswith("the version is forced by MANTA_RELEASE_VERSION=1.0.0, not read from a release tag")
@@ -35,23 +35,23 @@ def test_forced_version_on_a_tagged_commit_does_not_publish_either(
 ) -> None:
     project = make_project(tmp_path / "p", tag="v1.0.0")
     monkeypatch.setenv("MANTA_RELEASE_VERSION", "1.0.0")
-    assert make_plan(project).publish is False
+    assert plan_for(project).publish is False
     monkeypatch.delenv("MANTA_RELEASE_VERSION")
-    assert make_plan(project).publish is True
+    assert plan_for(project).publish is True
 
 
 def test_run_started_by_a_tag_releases_that_tag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The candidate promoted: v1.0.0rc1 and v1.0.0 on one commit start two workflow runs."""
     project = make_project(tmp_path / "p", tag="v1.0.0rc1")
     git(project, "tag", "v1.0.0")
-    assert (make_plan(project).version, make_plan(project).repository.name) == ("1.0.0", "pypi")  # locally: highest
+    assert (plan_for(project).version, plan_for(project).repository.name) == ("1.0.0", "pypi")  # locally: highest
     monkeypatch.setenv("GITHUB_REF_TYPE", "tag")
     monkeypatch.setenv("GITHUB_REF_NAME", "v1.0.0rc1")
-    rc = make_plan(project)
+    rc = plan_for(project)
     assert (rc.version, rc.tag, rc.repository.name, rc.publish) == ("1.0.0rc1", "v1.0.0rc1", "testpypi", True)
     monkeypatch.setenv("GITHUB_REF_NAME", "v1.0.0")
-    final = make_plan(project)
+    final = plan_for(project)
     assert (final.version, final.tag, final.repository.name) == ("1.0.0", "v1.0.0", "pypi")
     # A ref that is not on HEAD (or not a release tag) does not pick anything else.
     monkeypatch.setenv("GITHUB_REF_NAME", "v0.1.0")
-    assert make_plan(project).version == "1.0.0"
+    assert plan_for(project).version == "1.0.0"

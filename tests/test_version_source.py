@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from hatch_manta_release.core.config import load_config
+from hatch_manta_release.core.project import load_config
 from hatch_manta_release.core.version import VERSION_ENV, resolve_version
 from tests.support.projects import (
     REPO_ROOT,

@@ -22,8 +22,9 @@ from typing import Any, Literal
 
 from packaging.utils import canonicalize_name
 
-from hatch_manta_release.core.config import Config, Repository, load_config, read_pyproject
+from hatch_manta_release.core.config import Config, Repository
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.project import load_config, read_pyproject
 
 Status = Literal["ok", "warn", "fail", "skip"]
 PYPI_TOKEN_PREFIX = "pypi-"  # noqa: S105 - a prefix, not a secret

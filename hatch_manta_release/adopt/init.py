@@ -223,7 +223,7 @@ def update_pyproject(text: str, *, force: bool = False) -> tuple[str, InitResult
 
 def init_project(root: str | Path, *, force: bool = False, workflow: bool = True) -> InitResult:
     """Adopt hatch-manta-release in the project at ``root``; writes nothing on a conflict."""
-    from hatch_manta_release.core.config import load_config
+    from hatch_manta_release.core.project import load_config
     from hatch_manta_release.github.workflow import WORKFLOW_PATH, render_workflow, workflow_file
 
     root = Path(root)
@@ -239,8 +239,8 @@ def init_project(root: str | Path, *, force: bool = False, workflow: bool = True
 
     import tomlkit
 
-    from hatch_manta_release.core.config import project_info
     from hatch_manta_release.core.plan import is_pure_python
+    from hatch_manta_release.core.project import project_info
 
     rendered = None
     wf_path = workflow_file(root)

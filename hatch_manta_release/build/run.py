@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hatch_manta_release.core.config import Config, ProjectInfo
+from hatch_manta_release.core.config import Config
 from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.core.platforms import Platform, host_platform
+from hatch_manta_release.core.project import ProjectInfo
 from hatch_manta_release.core.version import VERSION_ENV
 
 OS_LABEL = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
@@ -375,17 +376,16 @@ def _build_with_frontend(job: _Job, targets: Sequence[str], out: Path, what: str
 
 def run_build(opts: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
     """Build what ``opts`` asks for; raises a :class:`MantaError` that says how to fix a failure."""
-    from hatch_manta_release.core.config import load_config, project_info, read_pyproject
     from hatch_manta_release.core.plan import make_plan
+    from hatch_manta_release.core.project import load_project
     from hatch_manta_release.dist.artifacts import read_artifact, select_platforms
 
     reporter = reporter or Reporter(opts.verbose)
     root = opts.root.resolve()
     opts.root = root
-    data = read_pyproject(root)
-    config = load_config(root, data)
-    info = project_info(root, data)
-    plan = make_plan(root, config=config)
+    project = load_project(root)
+    config, info = project.config, project.info
+    plan = make_plan(project)
     result = BuildResult()
     dist = opts.dist_dir if opts.dist_dir.is_absolute() else root / opts.dist_dir
     env = build_env(plan.version, config.environment, source_date_epoch=commit_epoch(root))

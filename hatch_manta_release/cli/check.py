@@ -38,13 +38,14 @@ def command(  # noqa: PLR0917 (click passes options as arguments)
     from rich.markup import escape
 
     from hatch_manta_release.cli.output import console, err_console
-    from hatch_manta_release.core.config import load_config
     from hatch_manta_release.core.plan import make_plan
+    from hatch_manta_release.core.project import load_project
     from hatch_manta_release.dist.artifacts import artifact_table, check_dist, read_dist, select_platforms
 
     root = Path(ctx.obj["root"])
-    config = load_config(root)
-    plan = make_plan(root, repository=repository, config=config)
+    project = load_project(root)
+    config = project.config
+    plan = make_plan(project, repository=repository)
     # --dist-dir is relative to where the command runs; dist-dir in the config to the project
     shown = dist_dir or config.dist_dir
     folder = Path(dist_dir).resolve() if dist_dir else root / config.dist_dir

@@ -44,7 +44,7 @@ def command(ctx: click.Context, as_json: bool, github_output: bool, repository: 
     """Decide the release: tag, version, channel, target repository, expected artifacts."""
     from hatch_manta_release.cli.output import console, err_console
     from hatch_manta_release.core.errors import MantaError
-    from hatch_manta_release.core.plan import make_plan
+    from hatch_manta_release.core.plan import plan_for
 
     output_path = None
     if github_output:
@@ -56,7 +56,7 @@ def command(ctx: click.Context, as_json: bool, github_output: bool, repository: 
                 f"or set {GITHUB_OUTPUT}=<a file> to see what the workflow would receive",
             )
 
-    plan = make_plan(Path(ctx.obj["root"]), repository=repository)
+    plan = plan_for(Path(ctx.obj["root"]), repository=repository)
 
     if output_path:
         outputs = plan.github_outputs()

@@ -15,7 +15,7 @@ import click
 def command(ctx: click.Context, explain: bool, as_json: bool) -> None:
     """Print the version of HEAD, derived from git tags."""
     from hatch_manta_release.cli.output import console
-    from hatch_manta_release.core.config import load_config
+    from hatch_manta_release.core.project import load_config
     from hatch_manta_release.core.version import resolve_version
 
     root = Path(ctx.obj["root"])

@@ -29,7 +29,7 @@ def command(ctx: click.Context, check: bool, to_stdout: bool) -> None:
         if state.in_sync:
             console.print(f"{WORKFLOW_PATH} is up to date")
             return
-        from hatch_manta_release.core.config import load_config
+        from hatch_manta_release.core.project import load_config
 
         env = load_config(root).env_name
         if state.actual is None:

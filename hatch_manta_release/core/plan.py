@@ -18,8 +18,9 @@ from typing import Any
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion
 
-from hatch_manta_release.core.config import Config, ProjectInfo, Repository, load_config, project_info, read_pyproject
+from hatch_manta_release.core.config import Config, Repository
 from hatch_manta_release.core.platforms import Platform, build_identifiers
+from hatch_manta_release.core.project import Project, ProjectInfo, load_project
 from hatch_manta_release.core.version import VERSION_ENV, ResolvedVersion, resolve_version
 
 
@@ -252,11 +253,14 @@ def platform_tag_pattern(platform: Platform) -> str:
     return re.escape(platform.identifier_suffix.lower())
 
 
-def make_plan(root: str | Path = ".", *, repository: str | None = None, config: Config | None = None) -> Plan:
-    """Decide the release for the tree at ``root``; ``repository`` overrides the route."""
-    data = read_pyproject(root)
-    config = config or load_config(root, data)
-    info = project_info(root, data)
+def plan_for(root: str | Path = ".", *, repository: str | None = None) -> Plan:
+    """:func:`make_plan` for the project at ``root``."""
+    return make_plan(load_project(root), repository=repository)
+
+
+def make_plan(project: Project, *, repository: str | None = None) -> Plan:
+    """Decide the release of ``project``; ``repository`` overrides the route."""
+    config, info, root = project.config, project.info, project.root
     if repository:
         config.repository(repository)  # an unknown name fails before any git work
     resolved = resolve_version(root, config)

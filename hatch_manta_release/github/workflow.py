@@ -25,7 +25,8 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from hatch_manta_release.core.config import Config, ProjectInfo, Repository, load_config, project_info, read_pyproject
+from hatch_manta_release.core.config import Config, Repository
+from hatch_manta_release.core.project import ProjectInfo, load_config, project_info, read_pyproject
 
 WORKFLOW_PATH = Path(".github") / "workflows" / "release.yml"
 

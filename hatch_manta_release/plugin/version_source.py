@@ -16,8 +16,8 @@ class MantaReleaseVersionSource(VersionSourceInterface):
     PLUGIN_NAME = "manta-release"
 
     def get_version_data(self) -> dict:
-        from hatch_manta_release.core.config import load_config
         from hatch_manta_release.core.errors import MantaError
+        from hatch_manta_release.core.project import load_config
         from hatch_manta_release.core.version import resolve_version
 
         try:

@@ -30,9 +30,10 @@ from packaging.utils import canonicalize_name
 from rich.console import Console
 from rich.markup import escape
 
-from hatch_manta_release.core.config import Config, Repository, load_config
+from hatch_manta_release.core.config import Config, Repository
 from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.core.plan import Plan, make_plan
+from hatch_manta_release.core.project import load_project
 from hatch_manta_release.publish.failures import Context, Failure, from_exception, from_response
 from hatch_manta_release.publish.index import IndexFile, IndexReadError, existing_files
 from hatch_manta_release.publish.upload import Credentials, Uploaders, upload_file
@@ -127,10 +128,11 @@ def publish(
         blockers.append(error.message)
         warn(f"a real publish would stop here: {error.message}" + (f" ({error.hint})" if error.hint else ""))
 
-    config = load_config(root)
-    plan = make_plan(root, repository=options.repository, config=config)
+    project = load_project(root)
+    config = project.config
+    plan = make_plan(project, repository=options.repository)
     repo = plan.repository
-    routed = config.routes.for_channel(plan.channel)
+    routed = plan.routed_repository
     if options.repository and options.repository != routed:
         warn(f"publishing to {repo.name} because of --repository (the route for a {plan.channel} release is {routed})")
     if not plan.publish:
