@@ -70,6 +70,7 @@ def test_version_source_imports_nothing_heavy(tmp_path: Path) -> None:
         "hatch_manta_release.plugin.version_source",
         "hatch_manta_release.plugin.build_hook",
         "hatch_manta_release.core.config",
+        "hatch_manta_release.core.defaults",
         "hatch_manta_release.core.project",
         "hatch_manta_release.core.errors",
         "hatch_manta_release.core.platforms",

@@ -11,8 +11,8 @@ import pytest
 
 from hatch_manta_release.adopt.doctor import run_doctor
 from hatch_manta_release.adopt.init import InitConflict, init_project, update_pyproject
-from hatch_manta_release.core.project import tomllib  # tomli before Python 3.11
 from hatch_manta_release.core.errors import ConfigError
+from hatch_manta_release.core.project import tomllib  # tomli before Python 3.11
 from hatch_manta_release.github.workflow import WORKFLOW_PATH, render_for
 from tests.support.projects import git, hatchling_version, run
 

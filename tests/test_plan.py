@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.cli.plan import format_github_outputs
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.plan import plan_for
+from hatch_manta_release.github.actions import format_outputs as format_github_outputs
 from tests.support.projects import commit, make_project, run
 
 COMPILED_MANTA = """

@@ -15,9 +15,10 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from hatch_manta_release.core import defaults
 from hatch_manta_release.core.errors import ConfigError, MantaError
 
-PLUGIN = "hatch-manta-release"
+PLUGIN = defaults.DIST_NAME
 BACKEND = "hatchling.build"
 VERSION_SOURCE = "manta-release"
 
@@ -40,8 +41,8 @@ class InitResult:
     conflicts: list[str] = field(default_factory=list)
     pyproject_changed: bool = False
     workflow_changed: bool = False
-    env_name: str = "release"
-    tag_prefix: str = "v"
+    env_name: str = defaults.ENV_NAME
+    tag_prefix: str = defaults.TAG_PREFIX
 
 
 class InitConflict(MantaError):
@@ -159,7 +160,9 @@ def update_pyproject(text: str, *, force: bool = False) -> tuple[str, InitResult
         static = str(project["version"])
         del project["version"]
         manta_table = doc.get("tool", {}).get("manta-release", {})
-        prefix = manta_table.get("tag-prefix", "v") if isinstance(manta_table, dict) else "v"
+        prefix = defaults.TAG_PREFIX
+        if isinstance(manta_table, dict):
+            prefix = manta_table.get("tag-prefix", prefix)
         result.changes.append(f'removed the static [project] version = "{static}"')
         result.notes.append(
             "the version now comes from git tags: tag a release instead of editing a file, "

@@ -328,7 +328,7 @@ def run_step(
 ) -> subprocess.CompletedProcess[str]:
     """Run one build step; its output is shown as it comes when ``stream`` (or verbose), else
     captured and shown only if it fails. A failure is a :class:`BuildError`."""
-    from hatch_manta_release.cli.output import on_github_actions
+    from hatch_manta_release.github.actions import on_github_actions
 
     if stream or reporter.verbose:
         group = on_github_actions()

@@ -12,18 +12,8 @@ import sys
 
 import click
 
+from hatch_manta_release.cli.commands import COMMANDS
 from hatch_manta_release.core.errors import MantaError
-
-COMMANDS = {
-    "version": "Print the version of HEAD (from git tags).",
-    "plan": "Decide the release: tag, version, channel, target repository, expected artifacts.",
-    "build": "Build the sdist and wheels (cibuildwheel, or the native builder) into dist/.",
-    "check": "Check dist/ against the plan: metadata, versions, wheel tags, completeness.",
-    "publish": "Upload dist/ to the repository the plan routes to; safe to re-run.",
-    "doctor": "Check config, git, tokens, workflow and index; say what to fix.",
-    "workflow": "Render .github/workflows/release.yml from the config.",
-    "init": "Add the adoption tables to pyproject.toml and write the workflow.",
-}
 
 
 class LazyGroup(click.Group):
@@ -57,15 +47,9 @@ def cli(ctx: click.Context, root: str) -> None:
 
 def fail(error: MantaError) -> None:
     """Print a user error without a traceback and exit with its code."""
-    from rich.markup import escape
+    from hatch_manta_release.cli.output import Output
 
-    from hatch_manta_release.cli.output import err_console
-
-    # Messages quote config tables ("[tool.manta-release]"): escape them, or rich eats them as markup.
-    err_console.print(f"[bold red]error:[/] {escape(error.message)}", highlight=False, soft_wrap=True)
-    if error.hint:
-        err_console.print(f"[yellow]hint:[/] {escape(error.hint)}", highlight=False, soft_wrap=True)
-    sys.exit(error.exit_code)
+    Output().abort(error)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,9 +19,6 @@ import click
 
 if TYPE_CHECKING:
     from hatch_manta_release.core.plan import Plan
-
-GITHUB_OUTPUT = "GITHUB_OUTPUT"
-GITHUB_STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 
 
 @click.command("plan")
@@ -45,6 +41,8 @@ def command(ctx: click.Context, as_json: bool, github_output: bool, repository: 
     from hatch_manta_release.cli.output import console, err_console
     from hatch_manta_release.core.errors import MantaError
     from hatch_manta_release.core.plan import plan_for
+    from hatch_manta_release.github.actions import GITHUB_OUTPUT, append_step_summary, append_to, format_outputs
+    from hatch_manta_release.github.summary import plan_markdown
 
     output_path = None
     if github_output:
@@ -60,10 +58,8 @@ def command(ctx: click.Context, as_json: bool, github_output: bool, repository: 
 
     if output_path:
         outputs = plan.github_outputs()
-        _append(Path(output_path), format_github_outputs(outputs), GITHUB_OUTPUT)
-        summary_path = os.environ.get(GITHUB_STEP_SUMMARY)
-        if summary_path:
-            _append(Path(summary_path), markdown_summary(plan), GITHUB_STEP_SUMMARY)
+        append_to(Path(output_path), format_outputs(outputs), GITHUB_OUTPUT)
+        append_step_summary(plan_markdown(plan))
         err_console.print(f"wrote {len(outputs)} outputs to ${GITHUB_OUTPUT} ({output_path})", highlight=False)
 
     if as_json:
@@ -72,63 +68,7 @@ def command(ctx: click.Context, as_json: bool, github_output: bool, repository: 
     render(plan, console)
 
 
-# ----------------------------------------------------------------------------- GitHub Actions
-
-
-def format_github_outputs(outputs: dict[str, str]) -> str:
-    """``key=value`` lines; a value with a line break uses GitHub's ``key<<DELIMITER`` form."""
-    lines = []
-    for key, value in outputs.items():
-        if "\n" in value or "\r" in value:
-            delimiter = f"ghadelimiter_{uuid.uuid4().hex}"
-            lines.extend([f"{key}<<{delimiter}", value, delimiter])
-        else:
-            lines.append(f"{key}={value}")
-    return "\n".join(lines) + "\n"
-
-
-def _append(path: Path, text: str, variable: str) -> None:
-    from hatch_manta_release.core.errors import MantaError
-
-    try:
-        with path.open("a", encoding="utf-8") as f:
-            f.write(text)
-    except OSError as e:
-        raise MantaError(
-            f"cannot append to ${variable} ({path}): {e.strerror or e}",
-            f"{variable} must name a writable file (GitHub Actions sets it in every step)",
-        ) from None
-
-
-def markdown_summary(plan: Plan) -> str:
-    publish = "yes" if plan.publish else "no"
-    rows = [
-        ("Version", f"`{plan.version}`"),
-        ("Tag", f"`{plan.tag}`" if plan.tag else "(none)"),
-        ("Channel", _channel(plan.channel)),
-        ("Publish", f"{publish}: {plan.reason}"),
-        ("Repository", f"{plan.repository.name} ({plan.repository.upload_url})"),
-        ("Environment", plan.environment or "(none)"),
-        ("Artifacts", f"{1 + len(plan.wheels)} files: `{plan.sdist}` and {_wheels_in_words(plan)}"),
-    ]
-    body = "\n".join(f"| {k} | {v.replace('|', '/')} |" for k, v in rows)
-    return f"### Release plan: {plan.project} {plan.version}\n\n| | |\n|---|---|\n{body}\n\n"
-
-
 # ----------------------------------------------------------------------------- for people
-
-
-def _channel(channel: str) -> str:
-    return "pre-release" if channel == "prerelease" else "final"
-
-
-def _wheels_in_words(plan: Plan) -> str:
-    if plan.pure_python:
-        return "one pure-Python wheel (py3-none-any)"
-    return (
-        f"{len(plan.wheels)} wheels ({len(plan.platforms)} platform{'s' if len(plan.platforms) != 1 else ''} "
-        f"x {len(plan.pythons)} Python version{'s' if len(plan.pythons) != 1 else ''})"
-    )
 
 
 def render(plan: Plan, console) -> None:  # type: ignore[no-untyped-def]
@@ -136,7 +76,7 @@ def render(plan: Plan, console) -> None:  # type: ignore[no-untyped-def]
     from rich.markup import escape
     from rich.table import Table
 
-    from hatch_manta_release.core.plan import pure_wheel_filename
+    from hatch_manta_release.core.plan import channel_name, pure_wheel_filename
 
     decision = Table(title=f"Release plan for {escape(plan.project)}", title_style="", show_header=False)
     decision.add_column("key", style="bold", no_wrap=True)
@@ -146,7 +86,7 @@ def render(plan: Plan, console) -> None:  # type: ignore[no-untyped-def]
     else:
         decision.add_row("Version", escape(plan.version))
         decision.add_row("Tag", "(none: HEAD is not a clean commit on a release tag)")
-    decision.add_row("Channel", _channel(plan.channel))
+    decision.add_row("Channel", channel_name(plan.channel))
     reason = plan.reason.removesuffix(f"; {plan.override_note}") if plan.override_note else plan.reason
     if plan.publish:
         decision.add_row("Publish", f"[green]yes[/]: {escape(reason)}")
@@ -156,11 +96,11 @@ def render(plan: Plan, console) -> None:  # type: ignore[no-untyped-def]
     where = escape(repo.name)
     if plan.repository_overridden:
         where += (
-            f" [yellow](chosen with --repository; the {_channel(plan.channel)} route says "
+            f" [yellow](chosen with --repository; the {channel_name(plan.channel)} route says "
             f"{escape(plan.routed_repository or '')})[/]"
         )
     elif plan.routed_repository:
-        where += f" (the {_channel(plan.channel)} route)"
+        where += f" (the {channel_name(plan.channel)} route)"
     decision.add_row("Repository", where)
     decision.add_row("Upload URL", escape(repo.upload_url))
     decision.add_row("Index URL", escape(repo.index_url))

@@ -16,33 +16,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from hatch_manta_release.core import defaults
+from hatch_manta_release.core.defaults import (
+    PEP440_SEGMENTS,
+    PYPI_INDEX_URL,
+    PYPI_UPLOAD_URL,
+    TABLE,
+    TESTPYPI_INDEX_URL,
+    TESTPYPI_UPLOAD_URL,
+)
+from hatch_manta_release.core.defaults import PRERELEASE_LABELS as DEFAULT_PRERELEASE_LABELS
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS, KNOWN_PYTHONS, Platform
 
-TABLE = "tool.manta-release"
-
-PYPI_UPLOAD_URL = "https://upload.pypi.org/legacy/"
-PYPI_INDEX_URL = "https://pypi.org/simple/"
-TESTPYPI_UPLOAD_URL = "https://test.pypi.org/legacy/"
-TESTPYPI_INDEX_URL = "https://test.pypi.org/simple/"
-
-# PEP 440 pre-release segment for each semver-style label (`v1.0.0-beta.1` -> `1.0.0b1`).
-# `test` is the reference guide's own label (`v0.1.0-test.1`), which is not a valid version as
-# written; it is mapped to a development release.
-DEFAULT_PRERELEASE_LABELS: dict[str, str] = {
-    "alpha": "a",
-    "a": "a",
-    "beta": "b",
-    "b": "b",
-    "rc": "rc",
-    "c": "rc",
-    "pre": "rc",
-    "preview": "rc",
-    "dev": "dev",
-    "test": "dev",
-    "post": "post",
-}
-PEP440_SEGMENTS = ("a", "b", "rc", "dev", "post")
 
 class FrozenDict(dict):  # type: ignore[type-arg]
     """A read-only ``dict`` for the mappings inside :class:`Config` (still JSON-serialisable,
@@ -109,8 +95,8 @@ class Repository:
 class Routes:
     """Which repository a channel publishes to."""
 
-    prerelease: str = "testpypi"
-    final: str = "pypi"
+    prerelease: str = defaults.PRERELEASE_ROUTE
+    final: str = defaults.FINAL_ROUTE
 
     def for_channel(self, channel: str) -> str:
         return self.prerelease if channel == "prerelease" else self.final
@@ -121,22 +107,22 @@ class Config:
     """The whole ``[tool.manta-release]`` table, validated, defaults applied."""
 
     project_name: str = ""
-    tag_prefix: str = "v"
+    tag_prefix: str = defaults.TAG_PREFIX
     platforms: tuple[Platform, ...] = tuple(KNOWN_PLATFORMS[name] for name in DEFAULT_PLATFORMS)
-    python: str = ">=3.9"
+    python: str = defaults.PYTHON
     pythons: tuple[str, ...] = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
     test_command: str | None = None
     test_requires: tuple[str, ...] = ()
     before_build: Mapping[str, str] = field(default_factory=FrozenDict)  # os name -> shell command
     environment: Mapping[str, str] = field(default_factory=FrozenDict)
-    dist_dir: str = "dist"
+    dist_dir: str = defaults.DIST_DIR
     pure_python: bool | None = None  # None: detected from the project's build configuration
-    builder: Builder = "cibuildwheel"
+    builder: Builder = defaults.BUILDER
     fallback_version: str | None = None
     prerelease_labels: Mapping[str, str] = field(default_factory=lambda: FrozenDict(DEFAULT_PRERELEASE_LABELS))
     repositories: Mapping[str, Repository] = field(default_factory=lambda: FrozenDict(default_repositories()))
     routes: Routes = field(default_factory=Routes)
-    env_name: str = "release"
+    env_name: str = defaults.ENV_NAME
 
     def repository(self, name: str) -> Repository:
         try:
@@ -278,7 +264,7 @@ def parse_config(
         raise ConfigError(f"[{TABLE}] must be a table, got {type(table).__name__}")
     _check_keys(table, TOP_KEYS, "")
 
-    tag_prefix = _str(table, "tag-prefix", "tag-prefix", "v")
+    tag_prefix = _str(table, "tag-prefix", "tag-prefix", defaults.TAG_PREFIX)
     if any(c in tag_prefix for c in "*?[]\\ ~^:"):
         raise _fail("tag-prefix", tag_prefix, "plain text without glob or ref characters (*?[]\\ ~^:)")
 
@@ -299,7 +285,7 @@ def parse_config(
         if KNOWN_PLATFORMS[name] not in platforms:
             platforms.append(KNOWN_PLATFORMS[name])
 
-    python = _str(table, "python", "python", None) or requires_python or ">=3.9"
+    python = _str(table, "python", "python", None) or requires_python or defaults.PYTHON
     pythons: tuple[str, ...] = ()
     if expand_pythons:
         pythons = _pythons(python, "python" if "python" in table else "project.requires-python")
@@ -335,9 +321,9 @@ def parse_config(
                 "([A-Za-z_][A-Za-z0-9_]*)"
             )
 
-    dist_dir = _str(table, "dist-dir", "dist-dir", "dist")
+    dist_dir = _str(table, "dist-dir", "dist-dir", defaults.DIST_DIR)
     pure_python = _bool(table, "pure-python", "pure-python", None)
-    builder = _str(table, "builder", "builder", "cibuildwheel")
+    builder = _str(table, "builder", "builder", defaults.BUILDER)
     if builder not in ("cibuildwheel", "native"):
         raise _fail(
             "builder",
@@ -383,7 +369,7 @@ def parse_config(
     repositories = _parse_repositories(table.get("repositories", {}))
     routes = _parse_routes(table.get("routes", {}), repositories)
 
-    env_name = _str(table, "env-name", "env-name", "release")
+    env_name = _str(table, "env-name", "env-name", defaults.ENV_NAME)
     if not _NAME.match(env_name) or env_name == "default":
         raise _fail("env-name", env_name, "a hatch environment name (letters, digits, - _ .) other than "
                     '"default" (the project\'s own environment, which installs the project)')

@@ -117,6 +117,15 @@ class Plan:
             if not self.pure_python
         ]
 
+    def wheels_in_words(self) -> str:
+        if self.pure_python:
+            return "one pure-Python wheel (py3-none-any)"
+        platforms, pythons = len(self.platforms), len(self.pythons)
+        return (
+            f"{len(self.wheels)} wheels ({platforms} platform{'s' if platforms != 1 else ''} "
+            f"x {pythons} Python version{'s' if pythons != 1 else ''})"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "project": self.project,
@@ -181,6 +190,11 @@ class Plan:
             "sdist": self.sdist,
             "build-matrix": json.dumps({"include": self.build_matrix()}, separators=(",", ":")),
         }
+
+
+def channel_name(channel: str) -> str:
+    """The channel in words: "pre-release" (one spelling everywhere) or "final"."""
+    return "pre-release" if channel == "prerelease" else "final"
 
 
 def sdist_filename(project: str, version: str) -> str:

@@ -16,7 +16,8 @@ from typing import Literal
 
 from packaging.version import InvalidVersion, Version
 
-from hatch_manta_release.core.config import DEFAULT_PRERELEASE_LABELS
+from hatch_manta_release.core import defaults
+from hatch_manta_release.core.defaults import PRERELEASE_LABELS as DEFAULT_PRERELEASE_LABELS
 from hatch_manta_release.core.errors import TagError
 
 Channel = Literal["prerelease", "final"]
@@ -53,7 +54,7 @@ def accepted_forms(prefix: str, labels: Mapping[str, str]) -> str:
 
 
 def version_from_tag(
-    tag: str, prefix: str = "v", labels: Mapping[str, str] = DEFAULT_PRERELEASE_LABELS
+    tag: str, prefix: str = defaults.TAG_PREFIX, labels: Mapping[str, str] = DEFAULT_PRERELEASE_LABELS
 ) -> TagVersion:
     """Map a release tag to its PEP 440 version, or raise :class:`TagError` naming the tag."""
     if not tag.startswith(prefix):

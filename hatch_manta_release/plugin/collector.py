@@ -48,18 +48,18 @@ from typing import Any
 
 from hatch.env.collectors.plugin.interface import EnvironmentCollectorInterface
 
+from hatch_manta_release.cli.commands import COMMANDS
+from hatch_manta_release.core import defaults
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-DIST_NAME = "hatch-manta-release"
-EXTRA = "release"
-DEFAULT_ENV_NAME = "release"
-COMMANDS = ("version", "plan", "build", "check", "publish", "doctor", "workflow", "init")
+DIST_NAME = defaults.DIST_NAME
+EXTRA = defaults.RELEASE_EXTRA
+DEFAULT_ENV_NAME = defaults.ENV_NAME
 _ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-# Keys whose values are merged (not replaced) with the user's.
-MERGED_KEYS = ("scripts", "env-vars", "dependencies")
 
 
 def release_scripts() -> dict[str, str]:
