@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
@@ -24,6 +23,7 @@ from packaging.utils import canonicalize_name
 
 from hatch_manta_release.core.config import Config, Repository
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.git import try_git
 from hatch_manta_release.core.project import load_config, read_pyproject
 
 Status = Literal["ok", "warn", "fail", "skip"]
@@ -44,16 +44,6 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _git(root: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str] | None:
-    env = dict(os.environ, LC_ALL="C", GIT_TERMINAL_PROMPT="0")
-    try:
-        return subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
-        )
-    except (FileNotFoundError, subprocess.TimeoutExpired):
-        return None
 
 
 # ----------------------------------------------------------------------------- the checks
@@ -141,7 +131,7 @@ def check_git(root: Path, config: Config) -> tuple[list[Finding], str | None]:
     from hatch_manta_release.core.git import tag_glob
     from hatch_manta_release.core.tags import version_from_tag
 
-    inside = _git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-toplevel")
+    inside = try_git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-toplevel")
     if inside is None:
         return [Finding("git", "fail", "git is not installed", "the version comes from git tags", "install git")], None
     if inside.returncode != 0:
@@ -164,7 +154,7 @@ def check_git(root: Path, config: Config) -> tuple[list[Finding], str | None]:
             "history and tags are missing, so versions come out wrong (0.1.devN+g… that indexes refuse)",
             "run `git fetch --tags --unshallow` (on GitHub Actions: fetch-depth: 0 on actions/checkout)",
         ))
-    listed = _git(root, "tag", "--list", tag_glob(config.tag_prefix))
+    listed = try_git(root, "tag", "--list", tag_glob(config.tag_prefix))
     tags = listed.stdout.split() if listed and listed.returncode == 0 else []
     if not tags:
         findings.append(Finding(
@@ -340,10 +330,10 @@ def check_workflow(root: Path, config: Config, toplevel: str | None) -> Iterator
 
 def check_tag_pushed(root: Path, tag: str, timeout: float) -> Finding:
     """Whether HEAD's release tag is on the remote (the guide's 'workflow does not trigger')."""
-    remotes = _git(root, "remote")
+    remotes = try_git(root, "remote")
     if remotes is None or "origin" not in remotes.stdout.split():
         return Finding("tag pushed", "skip", "no remote named origin: cannot tell whether the tag is pushed")
-    result = _git(root, "ls-remote", "--exit-code", "--tags", "origin", f"refs/tags/{tag}", timeout=timeout)
+    result = try_git(root, "ls-remote", "--exit-code", "--tags", "origin", f"refs/tags/{tag}", timeout=timeout)
     if result is None:
         return Finding("tag pushed", "warn", f"could not reach origin within {timeout:g}s",
                        "offline, or the remote is slow", "re-run later, or use --offline")

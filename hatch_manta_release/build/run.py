@@ -33,6 +33,7 @@ from typing import Any
 
 from hatch_manta_release.core.config import Config
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.git import commit_epoch
 from hatch_manta_release.core.platforms import Platform, host_platform
 from hatch_manta_release.core.project import ProjectInfo
 from hatch_manta_release.core.version import VERSION_ENV
@@ -293,18 +294,6 @@ def build_env(
     env[VERSION_ENV] = version
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
-
-
-def commit_epoch(root: Path) -> str | None:
-    """HEAD's commit time (seconds since the epoch), or None outside a git checkout."""
-    try:
-        result = subprocess.run(
-            ["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    value = result.stdout.strip()
-    return value if result.returncode == 0 and value.isdigit() else None
 
 
 def _expand(value: str, env: Mapping[str, str]) -> str:

@@ -33,19 +33,39 @@ class Describe:
     head_tags: tuple[str, ...] = ()
 
 
-def _git(root: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_git(root: str | Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """The one way this package runs git: untranslated messages, never a prompt for credentials.
+
+    Raises :class:`GitError` when git is not installed; ``subprocess.TimeoutExpired`` past ``timeout``.
+    """
     env = dict(os.environ)
     env["LC_ALL"] = "C"  # untranslated messages, which describe() recognises
+    env["GIT_TERMINAL_PROMPT"] = "0"  # a remote query fails instead of waiting for a password
     env.pop("LANGUAGE", None)
     try:
         return subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, env=env, check=False
+            ["git", "-C", str(root), *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
         )
     except FileNotFoundError:
         raise GitError(
             "git is not installed or not on PATH",
             "install git, or build from an sdist (which carries its version in PKG-INFO)",
         ) from None
+
+
+def try_git(root: str | Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str] | None:
+    """:func:`run_git`, or None when git is missing or does not answer in time (for checks that go on)."""
+    try:
+        return run_git(root, *args, timeout=timeout)
+    except (GitError, subprocess.TimeoutExpired):
+        return None
+
+
+def commit_epoch(root: str | Path) -> str | None:
+    """HEAD's commit time (seconds since the epoch), or None outside a git checkout."""
+    result = try_git(root, "log", "-1", "--format=%ct", timeout=30)
+    value = result.stdout.strip() if result else ""
+    return value if result is not None and result.returncode == 0 and value.isdigit() else None
 
 
 class NoHistoryError(GitError):
@@ -59,7 +79,7 @@ def tag_glob(prefix: str) -> str:
 
 def describe(root: str | Path, tag_prefix: str) -> Describe:
     """Describe HEAD against release tags; raises :class:`GitError` when HEAD cannot be read."""
-    result = _git(
+    result = run_git(
         root, "describe", "--tags", "--long", "--dirty", "--abbrev=7", "--match", tag_glob(tag_prefix)
     )
     if result.returncode == 0:
@@ -71,7 +91,7 @@ def describe(root: str | Path, tag_prefix: str) -> Describe:
         if distance == 0:
             # HEAD is tagged: this build may be a release, so look at every release tag on HEAD
             # (a second, cheap call; only on tagged commits).
-            listed = _git(root, "tag", "--points-at", "HEAD", "--list", tag_glob(tag_prefix))
+            listed = run_git(root, "tag", "--points-at", "HEAD", "--list", tag_glob(tag_prefix))
             if listed.returncode == 0:
                 head_tags = tuple(sorted(line.strip() for line in listed.stdout.splitlines() if line.strip()))
         return Describe(match["tag"], distance, match["sha"], bool(match["dirty"]), head_tags=head_tags)
@@ -102,8 +122,8 @@ def describe(root: str | Path, tag_prefix: str) -> Describe:
 
 def _untagged(root: str | Path) -> Describe:
     """HEAD has no release tag in its history: gather what explains why."""
-    result = _git(root, "rev-list", "--count", "HEAD", "--")
-    head = _git(root, "rev-parse", "--short=7", "--is-shallow-repository", "HEAD")
+    result = run_git(root, "rev-list", "--count", "HEAD", "--")
+    head = run_git(root, "rev-parse", "--short=7", "--is-shallow-repository", "HEAD")
     if head.returncode != 0:
         raise NoHistoryError(
             f"the git repository at {Path(root).resolve()} has no commits yet",
@@ -113,11 +133,11 @@ def _untagged(root: str | Path) -> Describe:
     shallow = bool(lines) and lines[0] == "true"
     sha = lines[-1] if lines else "0000000"
     distance = int(result.stdout.strip() or 0) if result.returncode == 0 else 0
-    dirty = _git(root, "diff-index", "--quiet", "HEAD", "--").returncode == 1
+    dirty = run_git(root, "diff-index", "--quiet", "HEAD", "--").returncode == 1
     return Describe(None, distance, sha, dirty, shallow)
 
 
 def nearest_tag_any(root: str | Path) -> str | None:
     """The nearest tag of HEAD whatever its name (to explain a tag prefix that does not match)."""
-    result = _git(root, "describe", "--tags", "--abbrev=0")
+    result = run_git(root, "describe", "--tags", "--abbrev=0")
     return (result.stdout.strip() or None) if result.returncode == 0 else None

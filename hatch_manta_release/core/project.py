@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hatch_manta_release.core.config import TABLE, Config, _did_you_mean, parse_config
+from hatch_manta_release.core.config import Config, _did_you_mean, parse_config
+from hatch_manta_release.core.defaults import TABLE
 from hatch_manta_release.core.errors import ConfigError
 
 if sys.version_info >= (3, 11):

@@ -149,7 +149,7 @@ def publish(
     )
 
     dist_dir = root / plan.dist_dir
-    project = canonicalize_name(plan.project)
+    project_name = canonicalize_name(plan.project)
     from hatch_manta_release.dist.artifacts import read_dist
 
     artifacts: list[Artifact] = []
@@ -164,7 +164,7 @@ def publish(
             _check(plan, artifacts, options, warn)
         except MantaError as e:
             block(e)
-    all_files = [a for a in artifacts if not a.invalid and canonicalize_name(a.project) == project]
+    all_files = [a for a in artifacts if not a.invalid and canonicalize_name(a.project) == project_name]
     files = [f for f in all_files if f.version == plan.version]
     if not files and dist_read:
         block(
