@@ -16,11 +16,10 @@ from hatch_manta_release.core.config import parse_config
 from hatch_manta_release.github.workflow import (
     ACTIONS,
     HATCH_REQUIREMENT,
-    emit,
+    dump,
     github_pattern_regex,
     push_tag_patterns,
     render_workflow,
-    scalar,
     tag_pattern,
     tag_triggers,
 )
@@ -65,7 +64,7 @@ VARIANTS = {
 }
 
 
-# ----------------------------------------------------------------------------- the emitter
+# ----------------------------------------------------------------------------- the YAML (ruamel.yaml)
 
 
 @pytest.mark.parametrize(
@@ -76,12 +75,12 @@ VARIANTS = {
      "new\nline", "ünïcode", "v[0-9]*", "needs.plan.outputs.publish == 'true'", ".inf", "-.5"],
 )
 def test_scalar_round_trips(value: str) -> None:
-    assert load(f"k: {scalar(value)}\n") == {"k": value}
+    assert load(dump({"k": value})) == {"k": value}
 
 
 def test_emitter_round_trips_nested_structures() -> None:
     doc = {"a": {"b": [1, "x", {"c": True, "d": None}], "e": [], "f": {}}, "g": [[1, 2], {"h": "i: j"}]}
-    assert load("\n".join(emit(doc)) + "\n") == doc
+    assert load(dump(doc)) == doc
 
 
 def test_render_is_deterministic_and_plain() -> None:
@@ -96,7 +95,11 @@ def test_render_is_deterministic_and_plain() -> None:
 
 def test_default_workflow_structure() -> None:
     wf = load(render())
-    assert wf["on"] == {"push": {"tags": ["v[0-9]*"]}, "workflow_dispatch": None}
+    # Releases on tags and by hand; CI on pull requests and pushes to main (issue 13).
+    assert wf["on"] == {"push": {"tags": ["v[0-9]*"], "branches": ["main"]}, "pull_request": None,
+                        "workflow_dispatch": None}
+    assert wf["concurrency"] == {"group": "release-${{ github.ref }}",
+                                 "cancel-in-progress": "${{ github.event_name == 'pull_request' }}"}
     assert wf["permissions"] == {"contents": "read"}
     jobs = wf["jobs"]
     assert list(jobs) == ["plan", "build", "sdist", "publish"]
@@ -130,7 +133,8 @@ def test_default_workflow_structure() -> None:
 
     publish = jobs["publish"]
     assert publish["needs"] == ["plan", "build", "sdist"]
-    assert publish["if"] == "needs.plan.outputs.publish == 'true'"
+    # Never on a pull request; elsewhere when the plan says this commit is a release.
+    assert publish["if"] == "github.event_name != 'pull_request' && needs.plan.outputs.publish == 'true'"
     assert publish["environment"] == {
         "name": "${{ needs.plan.outputs.environment }}",
         "url": "${{ needs.plan.outputs.environment-url }}",
