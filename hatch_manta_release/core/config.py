@@ -28,6 +28,7 @@ from hatch_manta_release.core.defaults import (
 from hatch_manta_release.core.defaults import PRERELEASE_LABELS as DEFAULT_PRERELEASE_LABELS
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS, KNOWN_PYTHONS, Platform
+from hatch_manta_release.core.workflow_settings import WorkflowSettings, parse_workflow
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -123,6 +124,7 @@ class Config:
     repositories: Mapping[str, Repository] = field(default_factory=lambda: FrozenDict(default_repositories()))
     routes: Routes = field(default_factory=Routes)
     env_name: str = defaults.ENV_NAME
+    workflow: WorkflowSettings = field(default_factory=WorkflowSettings)  # [tool.manta-release.workflow]
 
     def repository(self, name: str) -> Repository:
         try:
@@ -241,6 +243,7 @@ TOP_KEYS = (
     "repositories",
     "routes",
     "env-name",
+    "workflow",
 )
 REPO_KEYS = ("upload-url", "index-url", "token-env", "skip-existing", "environment", "trusted-publishing")
 ROUTE_KEYS = ("prerelease", "final")
@@ -392,6 +395,7 @@ def parse_config(
         repositories=FrozenDict(repositories),
         routes=routes,
         env_name=env_name,
+        workflow=parse_workflow(table.get("workflow"), tuple(p.name for p in platforms)),
     )
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from hatch_manta_release.core.defaults import TABLE
@@ -77,7 +77,7 @@ class SetupStep:
     sha: str
     name: str | None = None
     version: str | None = None  # written as the pin's comment: `# v6.2.0`
-    with_: Mapping[str, str | int | float | bool] = field(default_factory=dict)
+    with_: tuple[tuple[str, str | int | float | bool], ...] = ()  # the action's inputs, in order
 
 
 @dataclass(frozen=True)
@@ -88,14 +88,22 @@ class WorkflowSettings:
     push_branches: tuple[str, ...] = PUSH_BRANCHES
     runner_python: str = RUNNER_PYTHON
     hatch_version: str = HATCH_VERSION
-    runners: Mapping[str, str] = field(default_factory=dict)  # platform name -> runner label
+    runners: tuple[tuple[str, str], ...] = ()  # (platform name, runner label)
     setup_steps: tuple[SetupStep, ...] = ()
-    actions: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)  # action -> (sha, comment)
+    actions: tuple[tuple[str, str, str | None], ...] = ()  # (action, sha, comment): forced pins
 
     @property
     def hatch_requirement(self) -> str:
         return f"hatch=={self.hatch_version}"
 
+    def runner(self, platform: str, default: str) -> str:
+        """The runner label for a platform: ``runners`` in the table, else the platform's own."""
+        return dict(self.runners).get(platform, default)
+
+
+# Inputs that turn an action's cache on; the workflow writes them false where the default is on.
+CACHE_INPUTS = ("cache", "package-manager-cache")
+CACHE_BY_DEFAULT = {"actions/setup-go": "cache", "actions/setup-node": "package-manager-cache"}
 
 KEYS = ("pull-request", "push-branches", "runner-python", "hatch-version", "runners", "setup-steps", "actions")
 STEP_KEYS = ("uses", "name", "version", "with")
@@ -181,7 +189,7 @@ def _hatch_version(raw: Mapping[str, Any]) -> str:
     return value
 
 
-def _runners(raw: Mapping[str, Any], platforms: tuple[str, ...]) -> dict[str, str]:
+def _runners(raw: Mapping[str, Any], platforms: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     value = raw.get("runners", {})
     if not isinstance(value, dict):
         raise _error("runners", value, 'a table of platform = "runner label"')
@@ -193,7 +201,7 @@ def _runners(raw: Mapping[str, Any], platforms: tuple[str, ...]) -> dict[str, st
             )
         if not isinstance(label, str) or not _LABEL.fullmatch(label):
             raise _error(f"runners.{platform}", label, 'a runner label, such as "macos-15"')
-    return dict(value)
+    return tuple(value.items())
 
 
 def _setup_step(item: Any, path: str) -> SetupStep:
@@ -216,15 +224,18 @@ def _setup_step(item: Any, path: str) -> SetupStep:
     for key, value in inputs.items():
         if not _INPUT.fullmatch(key) or not isinstance(value, str | int | float | bool):
             raise _error(f"{path}.with.{key}", value, "an input name and a string, number or boolean")
-    return SetupStep(match["action"], match["ref"], item.get("name"), item.get("version"), dict(inputs))
+        if key in CACHE_INPUTS and value not in (False, "false", ""):
+            raise _error(f"{path}.with.{key}", value, "false",
+                         "a release workflow restores no cache (a poisoned cache would end up in the wheels)")
+    return SetupStep(match["action"], match["ref"], item.get("name"), item.get("version"), tuple(inputs.items()))
 
 
-def _actions(raw: Mapping[str, Any], extra: set[str]) -> dict[str, tuple[str, str | None]]:
+def _actions(raw: Mapping[str, Any], extra: set[str]) -> tuple[tuple[str, str, str | None], ...]:
     value = raw.get("actions", {})
     if not isinstance(value, dict):
         raise _error("actions", value, 'a table of "owner/repo" = "<sha> # <version>"')
     known = tuple(sorted({a.repo for a in ACTIONS.values()} | extra))
-    out: dict[str, tuple[str, str | None]] = {}
+    out: list[tuple[str, str, str | None]] = []
     for action, pin in value.items():
         if action not in known:
             raise _unknown(action, known, "actions.")
@@ -232,5 +243,5 @@ def _actions(raw: Mapping[str, Any], extra: set[str]) -> dict[str, tuple[str, st
         if not match:
             raise _error(f'actions."{action}"', pin, '"<full 40-character commit SHA> # <release>"',
                          "the workflow file's own pins are kept anyway: an override is for a deliberate choice")
-        out[action] = (match["sha"], match["comment"])
-    return out
+        out.append((action, match["sha"], match["comment"]))
+    return tuple(out)

@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name
 
 from hatch_manta_release.core.config import Config, Repository
 from hatch_manta_release.core.defaults import DIST_NAME
-from hatch_manta_release.core.workflow_settings import WorkflowSettings
+from hatch_manta_release.core.workflow_settings import CACHE_BY_DEFAULT, WorkflowSettings
 from hatch_manta_release.github.pins import Pin, PinSet
 from hatch_manta_release.github.yamlio import Commented, Flow
 
@@ -52,8 +52,7 @@ class Context:
 
     @property
     def settings(self) -> WorkflowSettings:
-        settings = getattr(self.config, "workflow", None)
-        return settings if isinstance(settings, WorkflowSettings) else WorkflowSettings()
+        return self.config.workflow
 
     @property
     def run(self) -> str:
@@ -114,8 +113,11 @@ def extra_steps(ctx: Context) -> list[dict[str, Any]]:
     for extra in ctx.settings.setup_steps:
         pin = ctx.pins.pin(Pin(extra.action, extra.sha, extra.version))
         step: dict[str, Any] = {"name": extra.name or f"Set up {extra.action}", "uses": written(pin)}
-        if extra.with_:
-            step["with"] = dict(extra.with_)
+        inputs: dict[str, Any] = dict(extra.with_)
+        if extra.action in CACHE_BY_DEFAULT:  # no cache in a release workflow (zizmor: cache-poisoning)
+            inputs.setdefault(CACHE_BY_DEFAULT[extra.action], False)
+        if inputs:
+            step["with"] = inputs
         steps.append(step)
     return steps
 
@@ -169,8 +171,8 @@ def pure_build_job(ctx: Context) -> dict[str, Any]:
 
 
 def platform_build_job(ctx: Context) -> dict[str, Any]:
-    runners = ctx.settings.runners
-    include = [{"platform": p.name, "runner": runners.get(p.name, p.runner)} for p in ctx.config.platforms]
+    settings = ctx.settings
+    include = [{"platform": p.name, "runner": settings.runner(p.name, p.runner)} for p in ctx.config.platforms]
     return {
         "name": "Build and test wheels (${{ matrix.platform }})",
         "needs": "plan",

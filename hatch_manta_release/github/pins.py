@@ -143,7 +143,7 @@ class PinSet:
 
     @classmethod
     def for_settings(cls, settings: WorkflowSettings, in_file: Mapping[str, Pin]) -> PinSet:
-        overrides = {a: Pin(a, sha, comment) for a, (sha, comment) in settings.actions.items()}
+        overrides = {action: Pin(action, sha, comment) for action, sha, comment in settings.actions}
         return cls(overrides, in_file)
 
     def action(self, name: str) -> Pin:
