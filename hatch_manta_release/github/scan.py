@@ -28,7 +28,7 @@ from typing import Any
 from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.github.pins import Pin, removed_runtime, split_uses, steps_of
 from hatch_manta_release.github.triggers import tag_patterns_of, tag_triggers, triggers_of
-from hatch_manta_release.github.yamlio import line_of, load
+from hatch_manta_release.github.yamlio import eol_comment, line_of, load
 
 WORKFLOWS = Path(".github") / "workflows"
 PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
@@ -156,8 +156,6 @@ def _actions(document: Any) -> Iterator[ActionUse]:
 
 
 def _action_use(job: str, node: Any) -> Iterator[ActionUse]:
-    from hatch_manta_release.github.yamlio import eol_comment
-
     parts = split_uses(node["uses"])
     if parts:
         yield ActionUse(job, line_of(node, "uses"), parts[0], parts[1], eol_comment(node, "uses"))

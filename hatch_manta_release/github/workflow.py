@@ -25,7 +25,7 @@ from typing import Any
 from hatch_manta_release.core.config import Config
 from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.core.project import Project, load_project
-from hatch_manta_release.core.workflow_settings import HATCH_VERSION
+from hatch_manta_release.core.workflow_settings import HATCH_VERSION, WorkflowSettings
 from hatch_manta_release.github.jobs import JOBS, PLAN_OUTPUTS, Context, routed_repositories
 from hatch_manta_release.github.pins import ACTIONS, Action, Pin, PinSet, pins_in, removed_runtime
 from hatch_manta_release.github.triggers import github_pattern_regex, push_tag_patterns, tag_pattern, tag_triggers
@@ -65,7 +65,7 @@ HEADER = """\
 """
 
 
-def triggers(config: Config, settings: Any) -> dict[str, Any]:
+def triggers(config: Config, settings: WorkflowSettings) -> dict[str, Any]:
     """Release tags and manual runs; pull requests and branch pushes as CI when configured."""
     push: dict[str, Any] = {"tags": [tag_pattern(config.tag_prefix)]}
     if settings.push_branches:
@@ -79,7 +79,7 @@ def triggers(config: Config, settings: Any) -> dict[str, Any]:
 
 def build_workflow(config: Config, pure_python: bool, pins: PinSet | None = None) -> dict[str, Any]:
     """The workflow as nested mappings; ``pins``: the file's own pins to keep (none: defaults)."""
-    ctx = Context(config, pure_python, pins or PinSet.for_settings(_settings(config), {}))
+    ctx = Context(config, pure_python, pins or PinSet.for_settings(config.workflow, {}))
     return {
         "name": "release",
         "on": triggers(config, ctx.settings),
@@ -94,10 +94,6 @@ def build_workflow(config: Config, pure_python: bool, pins: PinSet | None = None
     }
 
 
-def _settings(config: Config) -> Any:
-    return Context(config, False, PinSet({}, {})).settings
-
-
 def existing_pins(text: str | None) -> dict[str, Pin]:
     """The SHA pins in a workflow's text (none when there is no file or it is not valid YAML)."""
     if not text:
@@ -110,7 +106,7 @@ def existing_pins(text: str | None) -> dict[str, Pin]:
 
 def render_workflow(config: Config, pure_python: bool, existing: str | None = None) -> str:
     """The workflow file's text for ``config``, keeping the pins of ``existing`` (the file's text)."""
-    pins = PinSet.for_settings(_settings(config), existing_pins(existing))
+    pins = PinSet.for_settings(config.workflow, existing_pins(existing))
     document = build_workflow(config, pure_python, pins)
     sections = [HEADER.format(env=config.env_name).rstrip("\n")]
     for key, value in document.items():
