@@ -28,6 +28,7 @@ from hatch_manta_release.core.defaults import (
 from hatch_manta_release.core.defaults import PRERELEASE_LABELS as DEFAULT_PRERELEASE_LABELS
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS, KNOWN_PYTHONS, Platform
+from hatch_manta_release.core.redaction import redact_url_credentials, url_has_credentials
 from hatch_manta_release.core.workflow_settings import WorkflowSettings, parse_workflow
 
 
@@ -73,6 +74,9 @@ class Repository:
     skip_existing: bool = False
     environment: str | None = None
     trusted_publishing: TrustedPublishing = False
+    # send the upload credential to index-url when it is another origin than upload-url
+    # (None: only when both are one origin)
+    index_auth: bool | None = None
 
     @property
     def is_pypi_like(self) -> bool:
@@ -190,10 +194,16 @@ def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) 
             )
 
 
-REPO_KEYS = ("upload-url", "index-url", "token-env", "skip-existing", "environment", "trusted-publishing")
+REPO_KEYS = (
+    "upload-url", "index-url", "token-env", "skip-existing", "environment", "trusted-publishing", "index-auth",
+)
 ROUTE_KEYS = ("prerelease", "final")
-_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Values that reach the generated YAML or a shell: always ``fullmatch`` (``$`` also matches before a final newline).
+_ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_GITHUB_ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_. -]{0,254}")  # GitHub's own rule, no quotes or `${{`
+_DIST_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,99}")
+_TAG_PREFIX_MAX = 100
 _LABEL = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
@@ -273,9 +283,29 @@ def _one_of(*choices: str) -> Validator:
 
 def _tag_prefix(value: Any, key: str, ctx: _Parsing) -> str:
     prefix = _string(value, key, ctx)
+    if len(prefix) > _TAG_PREFIX_MAX:
+        raise _fail(key, f"{prefix[:20]}…", f"at most {_TAG_PREFIX_MAX} characters (got {len(prefix)})")
+    if any(not c.isprintable() for c in prefix):
+        raise _fail(key, _shown(prefix), "printable text (no control characters)")
     if any(c in prefix for c in "*?[]\\ ~^:"):
         raise _fail(key, prefix, "plain text without glob or ref characters (*?[]\\ ~^:)")
     return prefix
+
+
+def _shown(text: str) -> str:
+    """``text`` with control characters escaped, for an error message."""
+    return text.encode("unicode_escape").decode("ascii")
+
+
+def _dist_dir(value: Any, key: str, ctx: _Parsing) -> str:
+    """A folder inside the project: it lands verbatim in the workflow's ``with: path:``."""
+    text = _string(value, key, ctx)
+    parts = text.strip("/").split("/") if text else []
+    if text.startswith("/") or not parts or not all(_DIST_PART.fullmatch(p) and p.strip(".") for p in parts):
+        raise _fail(key, _shown(text),
+                    'a folder inside the project such as "dist" (letters, digits, _ . + - and /; no "..", '
+                    'no absolute path, no "${{")')
+    return "/".join(parts)
 
 
 def _platforms(value: Any, key: str, ctx: _Parsing) -> tuple[Platform, ...]:
@@ -364,7 +394,7 @@ def _prerelease_labels(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
 
 def _env_name(value: Any, key: str, ctx: _Parsing) -> str:
     name = _string(value, key, ctx)
-    if not _NAME.match(name) or name == "default":
+    if not _NAME.fullmatch(name) or name == "default":
         raise _fail(key, name, "a hatch environment name (letters, digits, - _ .) other than "
                     '"default" (the project\'s own environment, which installs the project)')
     return name
@@ -393,7 +423,7 @@ KEYS: dict[str, _Key] = {
     "test-requires": _Key("test_requires", _strings, ()),
     "before-build": _Key("before_build", _before_build, default_from=lambda ctx: FrozenDict()),
     "environment": _Key("environment", _environment, default_from=lambda ctx: FrozenDict()),
-    "dist-dir": _Key("dist_dir", _string, defaults.DIST_DIR),
+    "dist-dir": _Key("dist_dir", _dist_dir, defaults.DIST_DIR),
     "pure-python": _Key("pure_python", _boolean, None),
     "builder": _Key("builder", _one_of("cibuildwheel", "native"), defaults.BUILDER),
     "fallback-version": _Key("fallback_version", _fallback_version, default_from=_hatch_fallback_version),
@@ -474,8 +504,8 @@ def _parse_repositories(raw: Any) -> dict[str, Repository]:
 
 def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Repository:
     path = f"repositories.{name}"
-    if not _NAME.match(name):
-        raise _fail(path, name, "a repository name of letters, digits, - _ .")
+    if not _NAME.fullmatch(name):
+        raise _fail(path, _shown(name), "a repository name of letters, digits, - _ .")
     if not isinstance(repo_table, dict):
         raise _fail(path, repo_table, f"a table with keys {', '.join(REPO_KEYS)}")
     _check_keys(repo_table, REPO_KEYS, path)
@@ -490,14 +520,19 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Re
     upload_url = _url(repo_table, "upload-url", f"{path}.upload-url", base.upload_url)
     index_url = _url(repo_table, "index-url", f"{path}.index-url", base.index_url)
     token_env = repo_table.get("token-env", base.token_env)
-    if token_env is not None and (not isinstance(token_env, str) or not _ENV_VAR.match(token_env)):
+    if token_env is not None and (not isinstance(token_env, str) or not _ENV_VAR.fullmatch(token_env)):
         raise _fail(f"{path}.token-env", token_env, 'the name of an environment variable such as "PYPI_API_TOKEN"')
     skip_existing = repo_table.get("skip-existing", base.skip_existing)
     if not isinstance(skip_existing, bool):
         raise _fail(f"{path}.skip-existing", skip_existing, "true or false")
     environment = repo_table.get("environment", base.environment)
-    if environment is not None and not isinstance(environment, str):
-        raise _fail(f"{path}.environment", environment, "a GitHub environment name (a string)")
+    if environment is not None and (
+        not isinstance(environment, str) or not _GITHUB_ENVIRONMENT.fullmatch(environment)
+    ):
+        raise _fail(f"{path}.environment", environment, "a GitHub environment name (letters, digits, - _ . space)")
+    index_auth = repo_table.get("index-auth", base.index_auth)
+    if index_auth is not None and not isinstance(index_auth, bool):
+        raise _fail(f"{path}.index-auth", index_auth, "true or false (send the upload credential to index-url)")
     trusted = repo_table.get("trusted-publishing", base.trusted_publishing)
     if trusted not in (True, False, "auto"):
         raise _fail(f"{path}.trusted-publishing", trusted, 'true, false or "auto"')
@@ -509,13 +544,20 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Re
         skip_existing=skip_existing,
         environment=environment or None,
         trusted_publishing=trusted,
+        index_auth=index_auth,
     )
 
 
 def _url(table: Mapping[str, Any], key: str, path: str, default: str) -> str:
     value = table.get(key, default)
-    if not isinstance(value, str) or not re.match(r"^(https?|file)://[^\s]+$", value):
+    if not isinstance(value, str) or not re.fullmatch(r"(https?|file)://[^\s]+", value):
         raise _fail(path, value, "an http(s):// URL")
+    if url_has_credentials(value):
+        raise ConfigError(
+            f'[{TABLE}] {path} = "{redact_url_credentials(value)}": a URL must not hold credentials (user:password@)',
+            f"remove them from the URL; the token goes in the variable that token-env of "
+            f"[{TABLE}.{path.rsplit('.', 1)[0]}] names",
+        )
     return value if value.endswith("/") else value + "/"
 
 

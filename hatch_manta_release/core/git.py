@@ -8,13 +8,13 @@ distance to it, the commit and whether the tree is dirty. Only when it finds no 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from hatch_manta_release.core.errors import GitError
+from hatch_manta_release.core.redaction import child_env
 
 _DESCRIBE = re.compile(r"^(?P<tag>.+)-(?P<distance>\d+)-g(?P<sha>[0-9a-f]+)(?P<dirty>-dirty)?$")
 
@@ -38,7 +38,7 @@ def run_git(root: str | Path, *args: str, timeout: float | None = None) -> subpr
 
     Raises :class:`GitError` when git is not installed; ``subprocess.TimeoutExpired`` past ``timeout``.
     """
-    env = dict(os.environ)
+    env = child_env()  # no token variable reaches git (or its hooks and credential helpers)
     env["LC_ALL"] = "C"  # untranslated messages, which describe() recognises
     env["GIT_TERMINAL_PROMPT"] = "0"  # a remote query fails instead of waiting for a password
     env.pop("LANGUAGE", None)

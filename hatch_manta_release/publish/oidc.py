@@ -82,6 +82,7 @@ def mint_token(
     env = os.environ if environ is None else environ
     ctx = Context(repository, project, version, "the token minted by Trusted Publishing", trusted_publishing=True)
     request_url, request_token = _id_token_request(repository, env)
+    mask(request_token, env, "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
     base = index_base(repository.upload_url)
     audience = _audience(base, ctx, timeout)
     oidc_token = _github_token(request_url, request_token, audience, ctx, timeout)
