@@ -208,7 +208,7 @@ ERRORS = [
         {"repositories": {"pypi": {"token_env": "X"}}},
         "[tool.manta-release] unknown key repositories.pypi.token_env (did you mean 'token-env'?)",
         "allowed keys in repositories.pypi: upload-url, index-url, token-env, skip-existing, environment, "
-        "trusted-publishing",
+        "trusted-publishing, index-auth",
     ),
     (
         {"repositories": {"testpypi": {"skip_existing": True}}},
@@ -258,7 +258,7 @@ ERRORS = [
     (
         {"repositories": {"pypi": "https://pypi.org"}},
         '[tool.manta-release] repositories.pypi = "https://pypi.org": expected a table with keys upload-url, '
-        "index-url, token-env, skip-existing, environment, trusted-publishing",
+        "index-url, token-env, skip-existing, environment, trusted-publishing, index-auth",
         None,
     ),
     (

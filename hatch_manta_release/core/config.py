@@ -342,7 +342,7 @@ def _before_build(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
 def _environment(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
     variables = _string_table(value, key, ctx)
     for name in variables:
-        if not _ENV_VAR.match(name):
+        if not _ENV_VAR.fullmatch(name):
             raise ConfigError(
                 f'[{TABLE}] {key} has the key "{name}": expected an environment variable name '
                 "([A-Za-z_][A-Za-z0-9_]*)"
@@ -526,10 +526,10 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Re
     if not isinstance(skip_existing, bool):
         raise _fail(f"{path}.skip-existing", skip_existing, "true or false")
     environment = repo_table.get("environment", base.environment)
-    if environment is not None and (
-        not isinstance(environment, str) or not _GITHUB_ENVIRONMENT.fullmatch(environment)
-    ):
-        raise _fail(f"{path}.environment", environment, "a GitHub environment name (letters, digits, - _ . space)")
+    if environment is not None and not isinstance(environment, str):
+        raise _fail(f"{path}.environment", environment, "a GitHub environment name (a string)")
+    if environment and not _GITHUB_ENVIRONMENT.fullmatch(environment):
+        raise _fail(f"{path}.environment", _shown(environment), "a GitHub environment name (letters, digits, - _ . space)")
     index_auth = repo_table.get("index-auth", base.index_auth)
     if index_auth is not None and not isinstance(index_auth, bool):
         raise _fail(f"{path}.index-auth", index_auth, "true or false (send the upload credential to index-url)")

@@ -141,12 +141,12 @@ def _from_json(response: Response) -> dict[str, IndexFile]:
             raise MalformedPage(f'"hashes" of {_shown(name)} is {_kind(hashes)}, not a table')
         sha = hashes.get("sha256")
         if sha is not None and (not isinstance(sha, str) or not _SHA256.fullmatch(sha)):
-            raise MalformedPage(f'"hashes"."sha256" of {_shown(name)} is not 64 hex digits')
+            raise MalformedPage(f'"hashes"."sha256" of {_shown(name)} is not a hex string')
         files[name] = IndexFile(name, sha.lower() if sha else None, urllib.parse.urljoin(response.url, url))
     return files
 
 
-_SHA256 = re.compile(r"[0-9A-Fa-f]{64}")
+_SHA256 = re.compile(r"[0-9A-Fa-f]{1,128}")
 
 
 def _kind(value: object) -> str:
