@@ -178,9 +178,11 @@ def _fail(path: str, value: Any, allowed: str, extra: str = "", *, table: str = 
     if isinstance(value, bool):
         shown = str(value).lower()
     elif isinstance(value, str):
-        shown = f'"{value}"'
+        shown = f'"{_shown(value)}"'
     else:
         shown = repr(value)
+    if len(shown) > 200:  # a value of 200,000 characters is named, not repeated
+        shown = shown[:120] + "…"
     return ConfigError(f"[{table}] {path} = {shown}: expected {allowed}{extra}")
 
 
@@ -503,9 +505,9 @@ def _parse_repositories(raw: Any) -> dict[str, Repository]:
 
 
 def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Repository:
-    path = f"repositories.{name}"
+    path = f"repositories.{_shown(name)}"
     if not _NAME.fullmatch(name):
-        raise _fail(path, _shown(name), "a repository name of letters, digits, - _ .")
+        raise _fail(path, name, "a repository name of letters, digits, - _ .")
     if not isinstance(repo_table, dict):
         raise _fail(path, repo_table, f"a table with keys {', '.join(REPO_KEYS)}")
     _check_keys(repo_table, REPO_KEYS, path)

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
@@ -161,8 +162,8 @@ def read_metadata(artifact: Artifact) -> Message | None:
                 if handle is None:
                     return None
                 text = handle.read().decode("utf-8", "replace")
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError):
-        return None
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, ValueError, RuntimeError):
+        return None  # corrupt or truncated (a bad deflate stream, an encrypted member): no metadata
     return email.parser.Parser().parsestr(text, headersonly=True)
 
 

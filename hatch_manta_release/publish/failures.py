@@ -241,7 +241,10 @@ def _tls(error: ssl.SSLError, host: str, url: str) -> Failure:
 def _connection(error: BaseException, host: str, repository: str) -> Failure:
     """Timeouts, refused and broken connections: worth a retry."""
     rerun = "re-run publish: files already on the index are skipped"
-    if isinstance(error, TimeoutError | socket.timeout):
+    if isinstance(error, TimeoutError) and "deadline" in str(error):  # publish/limits.py: the whole exchange
+        cause = f"{host}: {error}"
+        fix = f"check that {repository} answers (a proxy that holds connections?), or raise the deadline; {rerun}"
+    elif isinstance(error, TimeoutError | socket.timeout):
         cause, fix = f"{host} did not answer in time", f"check that {repository} is reachable; {rerun}"
     elif isinstance(error, ConnectionRefusedError):
         cause = f"connection to {host} refused: {repository} is not listening"

@@ -25,6 +25,7 @@ import tarfile
 import threading
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +79,8 @@ def read_package(path: Path) -> PackageFile:
     try:
         package = PackageFile.from_filename(str(path), comment=None)
         package.metadata_dictionary()
-    except (twine_exceptions.TwineException, ValueError, zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as e:
+    except (twine_exceptions.TwineException, ValueError, zipfile.BadZipFile, tarfile.TarError, EOFError, OSError,
+            zlib.error, RuntimeError) as e:
         raise FormError(
             f"{shown(path.name)}: twine cannot read it: {shown(str(e))[:200]}",
             "rebuild the file (`manta-release build`) and run `manta-release check`",

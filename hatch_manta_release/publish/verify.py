@@ -17,6 +17,7 @@ import email.parser
 import hashlib
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,7 +94,7 @@ def _core_metadata(file: Artifact) -> Mapping[str, Any]:
                 data = handle.read(1024 * 1024)
     except VerifyError:
         raise
-    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ValueError, RuntimeError) as e:
+    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, zlib.error, ValueError, RuntimeError) as e:
         raise VerifyError(f"{name} is not a readable archive (corrupt or truncated: {type(e).__name__})", _REBUILD) \
             from None
     return email.parser.Parser().parsestr(data.decode("utf-8", "replace"), headersonly=True)
