@@ -531,7 +531,7 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Re
     if environment is not None and not isinstance(environment, str):
         raise _fail(f"{path}.environment", environment, "a GitHub environment name (a string)")
     if environment and not _GITHUB_ENVIRONMENT.fullmatch(environment):
-        raise _fail(f"{path}.environment", _shown(environment), "a GitHub environment name (letters, digits, - _ . space)")
+        raise _fail(f"{path}.environment", environment, "a GitHub environment name (letters, digits, - _ . space)")
     index_auth = repo_table.get("index-auth", base.index_auth)
     if index_auth is not None and not isinstance(index_auth, bool):
         raise _fail(f"{path}.index-auth", index_auth, "true or false (send the upload credential to index-url)")

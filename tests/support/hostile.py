@@ -56,7 +56,7 @@ def echo(status: int) -> Behaviour:
     careless proxy's HTML page might: the token literally and as base64 of ``__token__:<token>``."""
 
     def behave(h: BaseHTTPRequestHandler, req: Request) -> None:
-        method, path, headers, body = req
+        method, path, headers, _ = req
         lines = [f"{k}: {v}" for k, v in headers.items()]
         auth = headers.get("Authorization", "")
         wrapped = "\n".join(auth[i : i + 40] for i in range(0, len(auth), 40))
