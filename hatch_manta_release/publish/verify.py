@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import dataclasses
+import email.message
 import email.parser
 import hashlib
 import tarfile
@@ -75,7 +76,7 @@ def _same_version(a: str, b: str) -> bool:
         return a == b
 
 
-def _core_metadata(file: Artifact) -> Mapping[str, Any]:
+def _core_metadata(file: Artifact) -> email.message.Message:
     """The file's own ``METADATA``/``PKG-INFO`` headers; a :class:`VerifyError` when it cannot be read."""
     name = shown(file.filename)
     try:
