@@ -135,8 +135,10 @@ def test_tag_prefix() -> None:
         ("1.5.0", 3, False, "1.5.1.dev3+gabc1234"),
         ("1.4.5.2", 1, False, "1.4.5.3.dev1+gabc1234"),
         ("1.5.0rc1", 3, False, "1.5.0rc2.dev3+gabc1234"),
-        ("1.5.0.dev2", 3, False, "1.5.0.dev5+gabc1234"),
-        ("1.0.0.post1", 2, False, "1.0.1.dev2+gabc1234"),
+        # issue 11: below the next dev release (1.5.0.dev3) and the next post-release (1.0.0.post2)
+        ("1.5.0.dev2", 3, False, "1.5.0.dev2+3.gabc1234"),
+        ("1.5.0.dev2", 0, True, "1.5.0.dev2+0.gabc1234.d20260102"),
+        ("1.0.0.post1", 2, False, "1.0.0.post2.dev2+gabc1234"),
         ("1!2.0", 1, False, "1!2.1.dev1+gabc1234"),
         ("1.5.0", 3, True, "1.5.1.dev3+gabc1234.d20260102"),
         ("1.5.0", 0, True, "1.5.1.dev0+gabc1234.d20260102"),  # dirty tree on the tag itself
@@ -240,7 +242,9 @@ def test_property_development_versions_sort_above_their_tag(tag: str, distance: 
     version = development_version(base, distance, sha, dirty, "20260102")
     assert version > base
     assert Version(str(version)) == version
-    assert version.local == f"g{sha}" + (".d20260102" if dirty else "")
+    # After a dev release the distance leads the local part (issue 11: below the next dev release).
+    distance_part = f"{distance}." if base.dev is not None else ""
+    assert version.local == f"{distance_part}g{sha}" + (".d20260102" if dirty else "")
     assert channel_of(version) == "prerelease"
 
 
