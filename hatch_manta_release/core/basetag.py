@@ -20,12 +20,14 @@ from pathlib import Path
 
 from hatch_manta_release.core.config import Config
 from hatch_manta_release.core.errors import TagError
-from hatch_manta_release.core.git import Describe, TagRef, distance_from, list_tags, reachable_tags
+from hatch_manta_release.core.git import Describe, TagRef, distance_from, is_ancestor, list_tags, reachable_tags
 from hatch_manta_release.core.tags import TagVersion, version_from_tag
 
 # The epoch and release numbers at the start of a tag's version: enough to rule most tags out
 # as lower without mapping them (PEP 440 orders by epoch, then release, then the rest).
 _RELEASE = re.compile(r"^(?:(?P<epoch>\d+)!)?(?P<release>\d+(?:\.\d+)*)")
+# For this many candidate commits one `merge-base --is-ancestor` each, before a full history walk.
+_FEW_COMMITS = 3
 
 
 @dataclass(frozen=True)
@@ -85,14 +87,28 @@ def choose_base(root: str | Path, state: Describe, config: Config) -> Base:
         if best is None:
             raise dict(failed).get(state.tag, failed[0][1])  # HEAD is tagged, but with no version
         return _base(best, 0, failed)  # HEAD's own tag, whatever lies behind
-    higher = _higher_elsewhere(refs, commit, best, config)
-    if higher:
-        reachable = reachable_tags(root, config.tag_prefix)
-        higher = [(tag, ref) for tag, ref in higher if ref.name in reachable]
-    if higher:
-        top, ref = max(higher, key=lambda pair: pair[0].version)
-        return _base(top, distance_from(root, ref.commit), failed)
+    top = _highest_reachable(root, _higher_elsewhere(refs, commit, best, config), config)
+    if top is not None:
+        return _base(top[0], distance_from(root, top[1].commit), failed)
     return _base(best, state.distance, failed)
+
+
+def _highest_reachable(
+    root: str | Path, higher: list[tuple[TagVersion, TagRef]], config: Config
+) -> tuple[TagVersion, TagRef] | None:
+    """The highest of ``higher`` in HEAD's history: one ancestry check (a short walk) for each
+    of the few highest commits, in version order, so the first in HEAD's history holds the answer;
+    past those, one walk listing every reachable tag."""
+    higher.sort(key=lambda pair: pair[0].version, reverse=True)
+    commits = list(dict.fromkeys(ref.commit for _, ref in higher))
+    for candidate in commits[:_FEW_COMMITS]:
+        if is_ancestor(root, candidate):
+            return next(pair for pair in higher if pair[1].commit == candidate)
+    if len(commits) <= _FEW_COMMITS:
+        return None
+    reachable = reachable_tags(root, config.tag_prefix)
+    rest = set(commits[_FEW_COMMITS:])
+    return next(((tag, ref) for tag, ref in higher if ref.commit in rest and ref.name in reachable), None)
 
 
 def _higher_elsewhere(

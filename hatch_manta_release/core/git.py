@@ -160,6 +160,12 @@ def reachable_tags(root: str | Path, tag_prefix: str) -> frozenset[str]:
     return frozenset(line.strip() for line in result.stdout.splitlines() if line.strip())
 
 
+def is_ancestor(root: str | Path, commit: str) -> bool:
+    """Whether ``commit`` is in HEAD's history (a short walk: cheaper than :func:`reachable_tags`
+    for a few candidates)."""
+    return run_git(root, "merge-base", "--is-ancestor", commit, "HEAD").returncode == 0
+
+
 def distance_from(root: str | Path, commit: str) -> int:
     """How many commits HEAD is past ``commit`` (what git describe counts)."""
     result = run_git(root, "rev-list", "--count", f"{commit}..HEAD", "--")
