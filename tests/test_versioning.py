@@ -259,3 +259,25 @@ def test_property_any_tag_gives_a_version_or_a_tag_error(suffix: str) -> None:
     else:
         assert tagged.version.local is None
         assert Version(str(tagged.version)) == tagged.version
+
+
+# ----------------------------------------------------------------------------- git archive files (for init)
+
+
+def test_gitattributes_line_added_once() -> None:
+    from hatch_manta_release.core.archive import GITATTRIBUTES_LINE, gitattributes_with_archival
+
+    assert gitattributes_with_archival(None) == GITATTRIBUTES_LINE + "\n"
+    assert gitattributes_with_archival("*.png binary") == f"*.png binary\n{GITATTRIBUTES_LINE}\n"
+    assert gitattributes_with_archival(f"*.png binary\n{GITATTRIBUTES_LINE}\n") is None
+    assert gitattributes_with_archival("/.git_archival.txt export-subst\n") is None
+
+
+def test_archival_text_matches_the_release_tags() -> None:
+    from hatch_manta_release.core.archive import archival_text
+
+    assert archival_text("v") == (
+        "node: $Format:%H$\nnode-date: $Format:%cI$\n"
+        "describe-name: $Format:%(describe:tags=true,match=v[0-9]*)$\n"
+    )
+    assert "match=*[0-9]*" in archival_text("a,b")  # a comma would end git's describe options
