@@ -121,6 +121,7 @@ class Config:
     builder: Builder = defaults.BUILDER
     fallback_version: str | None = None
     prerelease_labels: Mapping[str, str] = field(default_factory=lambda: FrozenDict(DEFAULT_PRERELEASE_LABELS))
+    numeric_suffix: str = defaults.NUMERIC_SUFFIX  # the PEP 440 segment of a `v1.0.0-1` tag's "-1"
     repositories: Mapping[str, Repository] = field(default_factory=lambda: FrozenDict(default_repositories()))
     routes: Routes = field(default_factory=Routes)
     env_name: str = defaults.ENV_NAME
@@ -400,6 +401,7 @@ KEYS: dict[str, _Key] = {
     "prerelease-labels": _Key(
         "prerelease_labels", _prerelease_labels, default_from=lambda ctx: FrozenDict(DEFAULT_PRERELEASE_LABELS)
     ),
+    "numeric-suffix": _Key("numeric_suffix", _one_of(*PEP440_SEGMENTS), defaults.NUMERIC_SUFFIX),
     "repositories": _Key("repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories())),
     "routes": _Key("routes", _routes, default_from=lambda ctx: Routes()),
     "env-name": _Key("env_name", _env_name, defaults.ENV_NAME),
