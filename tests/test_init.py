@@ -11,6 +11,7 @@ import pytest
 
 from hatch_manta_release.adopt.doctor import run_doctor
 from hatch_manta_release.adopt.init import InitConflict, init_project, update_pyproject
+from hatch_manta_release.cli.doctor import record
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.project import tomllib  # tomli before Python 3.11
 from hatch_manta_release.github.workflow import WORKFLOW_PATH, render_for
@@ -96,12 +97,13 @@ name = "demo"
 dynamic = ["version"]
 
 [tool.hatch.version]
-source = "vcs"
-raw-options = { local_scheme = "no-local-version" }
+source = "code"
+path = "demo/_version.py"
 """
+    # (A hatch-vcs source is migrated, not a conflict: see test_init_migrate.py.)
     _, result = update_pyproject(text)
     assert len(result.conflicts) == 2
-    assert "setuptools.build_meta" in result.conflicts[0] and '"vcs"' in result.conflicts[1]
+    assert "setuptools.build_meta" in result.conflicts[0] and '"code"' in result.conflicts[1]
     forced, result = update_pyproject(text, force=True)
     data = adopted(forced)
     assert data["build-system"]["build-backend"] == "hatchling.build"
@@ -181,11 +183,11 @@ def test_init_then_doctor_on_a_fresh_project(tmp_path: Path) -> None:
     git(path, "tag", "v0.3.1")
     assert hatchling_version(path).stdout.strip() == "0.3.1"  # the version source works
 
-    findings = run_doctor(path, offline=True, environ={"PYPI_API_TOKEN": "pypi-" + "x" * 120})
-    assert {f.check: f.status for f in findings} == {
+    findings = [record(f) for f in run_doctor(path, offline=True, environ={"PYPI_API_TOKEN": "pypi-" + "x" * 120})]
+    assert {f["check"]: f["status"] for f in findings} == {
         "config": "ok", "pyproject": "ok", "git": "ok", "version": "ok", "token testpypi": "ok",
         "token pypi": "ok", "workflow": "ok", "trigger": "ok", "index": "skip",
-    }, [f for f in findings if f.status != "ok"]
+    }, [f for f in findings if f["status"] != "ok"]
 
     shown = cli(path, "doctor", "--offline")
     assert shown.returncode == 0

@@ -381,11 +381,11 @@ def _check(plan: Plan, artifacts: Sequence[Artifact], options: PublishOptions, w
     (``twine check --strict`` belongs to ``manta-release check`` in the build job; here twine reads
     each uploaded file's metadata anyway, and a re-run with nothing to upload stays one query.)
     """
-    from hatch_manta_release.dist.artifacts import check_dist
+    from hatch_manta_release.dist.check import check_dist
 
     report = check_dist(plan, artifacts, allow_missing=options.allow_missing, metadata=False)
     for finding in report.warnings:
-        warn((f"{finding.filename}: " if finding.filename else "") + finding.message)
+        warn((f"{finding.subject}: " if finding.subject else "") + finding.message)
     if not report.ok:
         try:
             report.raise_for_errors()
