@@ -331,3 +331,96 @@ def test_this_project_self_hosted_version_source_is_ok() -> None:
     from tests.support.projects import REPO_ROOT
 
     assert statuses(doctor(REPO_ROOT))["pyproject"] == "ok"
+
+
+# ----------------------------------------------------------------------------- issue 13 §6
+
+
+def tag_history(path: Path, tags: list[str]) -> None:
+    """One commit per tag, a day apart, so the tags sort by date as in a real history."""
+    for n, tag in enumerate(tags):
+        stamp = f"{1_600_000_000 + n * 86_400} +0000"
+        (path / "CHANGES").open("a").write(f"{tag}\n")
+        git(path, "add", "-A")
+        subprocess.run(["git", "-C", str(path), "-c", "user.name=t", "-c", "user.email=t@e.invalid", "commit",
+                        "-qm", tag], env=dict(os.environ, GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp), check=True)
+        git(path, "tag", tag)
+
+
+def test_tags_ignored_by_the_prefix_are_counted(tmp_path: Path) -> None:
+    """Found: doctor said "ok, N release tags" while most tags were ignored by the prefix."""
+    path = make_project(tmp_path / "p")
+    tag_history(path, ["v2.0.0a3", "4.11.1", "4.11.2", "4.11.3"])
+    found = by_check(doctor(path))
+    assert [f.status for f in found["tags"]] == ["warn"]
+    assert found["tags"][0].summary == "3 version tags ignored by tag-prefix 'v' (e.g. 4.11.3, 4.11.2, 4.11.1)"
+    assert "the most recent release tags use the prefix ''" in (found["tags"][0].cause or "")
+    assert found["tags"][0].fix == 'set tag-prefix = "" in [tool.manta-release]'
+
+    pyproject = path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("[tool.manta-release]", '[tool.manta-release]\ntag-prefix = ""'))
+    git(path, "commit", "-qam", "prefix")
+    found = by_check(doctor(path))
+    assert [(f.status, f.summary) for f in found["tags"]] == [
+        ("info", "1 version tag ignored by tag-prefix '' (e.g. v2.0.0a3)")]
+    assert [f.status for f in found["git"]] == ["ok"] and "3 release tags" in found["git"][0].summary
+
+
+def test_a_second_workflow_publishing_on_release_tags_fails(project: Path) -> None:
+    """Found: a release.yaml beside release.yml that also publishes on the same tags went unnoticed."""
+    (project / ".github" / "workflows" / "release.yaml").write_text("""\
+on:
+  push:
+    tags: ["v*"]
+jobs:
+  up:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: pypa/gh-action-pypi-publish@76f52bc884231f62b9a1b84d2ce0e3fe7cf8d6fb # v1.12.4
+""")
+    (project / ".github" / "workflows" / "docs.yml").write_text(
+        "on: [push]\njobs:\n  d:\n    runs-on: x\n    steps:\n      - run: hatch publish -r test\n")
+    findings = doctor(project, PYPI_API_TOKEN=TOKEN)
+    found = by_check(findings)
+    other = found["other workflows"]
+    assert [f.summary for f in other] == [
+        ".github/workflows/docs.yml also publishes when a release tag (v1.2.0) is pushed",
+        ".github/workflows/release.yaml also publishes when a release tag (v1.2.0) is pushed",
+    ]
+    assert all(f.status == "fail" for f in other)
+    assert "release.yaml line 9 (uses: pypa/gh-action-pypi-publish@" in (other[1].cause or "")
+    assert "docs.yml line 6 (run: hatch publish -r test)" in (other[0].cause or "")
+    assert found["actions"][0].status == "warn"
+    assert found["actions"][0].summary == "1 action not pinned to a commit: release.yaml:8 actions/checkout@v4"
+    assert [f.check for f in findings if f.status == "fail"] == ["other workflows", "other workflows"]
+
+
+def test_trusted_publishing_names_the_publisher_to_register(tmp_path: Path) -> None:
+    path = make_project(tmp_path / "p", tag="v1.0.0", manta="""
+        [tool.manta-release.repositories.pypi]
+        trusted-publishing = true
+    """)
+    git(path, "remote", "add", "origin", "https://github.com/acme/sample.git")
+    found = by_check(doctor(path))
+    assert found["publisher pypi"][0].status == "info"
+    assert found["publisher pypi"][0].summary == (
+        "register on pypi: PyPI project name sample; owner acme; repository name sample; "
+        "workflow name release.yml; environment name pypi")
+    assert "pending publisher" in (found["publisher pypi"][0].fix or "")
+    assert "publisher testpypi" not in found  # TestPyPI uses a token here
+
+
+def test_tag_style_detection() -> None:
+    from packaging.version import Version
+
+    from hatch_manta_release.adopt.tag_style import detect_prefix, next_release, release_tags
+
+    tags = release_tags(["4.11.3", "4.11.2", "v2.0.0a3", "latest", "v1", "release-1.0"])
+    assert [t.tag for t in tags] == ["4.11.3", "4.11.2", "v2.0.0a3", "v1", "release-1.0"]
+    assert detect_prefix(tags) == ""
+    assert detect_prefix(release_tags(["v1.1", "1.0", "v1.0"])) == "v"
+    assert detect_prefix(release_tags(["v1.1", "1.1"])) == "v"  # a tie: the newest tag's style
+    assert detect_prefix([]) is None
+    assert [next_release(v) for v in (None, Version("4.11.3"), Version("5.0.0rc1"), Version("1.4.5.2"))] == [
+        "0.1.0", "4.11.4", "5.0.0", "1.4.5.3"]

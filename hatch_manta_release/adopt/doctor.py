@@ -203,7 +203,6 @@ def _ignored_tags(prefix: str, others: list[ReleaseTag], style: str | None, any_
 
 def check_version(root: Path, config: Config) -> tuple[Finding, ResolvedVersion | None]:
     """HEAD's version, channel and where it would go."""
-    from hatch_manta_release.core.plan import channel_name
     from hatch_manta_release.core.version import resolve_version
 
     try:
@@ -214,7 +213,8 @@ def check_version(root: Path, config: Config) -> tuple[Finding, ResolvedVersion 
     where = f"routes to {repo.name} ({repo.upload_url})"
     if repo.environment:
         where += f" in the GitHub environment {repo.environment}"
-    kind = f"{channel_name(resolved.channel)} (routes.{resolved.channel})"
+    kind = "pre-release" if resolved.channel == "prerelease" else "final release"
+    kind += f" (routes.{resolved.channel})"
     if resolved.is_release:
         tag = resolved.tag.tag if resolved.tag else "(MANTA_RELEASE_VERSION)"
         summary = f"HEAD is {tag} -> {resolved.version}, a {kind}; {where}"
@@ -235,7 +235,7 @@ def check_tokens(
     for repo in routed_repositories(config):
         here = target is None or repo.name == target  # unknown route: every token matters
         if repo.trusted_publishing is True:
-            yield _trusted_publishing(repo, config.project_name, publisher, here)
+            yield from _trusted_publishing(repo, config.project_name, publisher, here)
             continue
         value = environ.get(repo.token_env or "")
         if value and repo.token_env:
@@ -310,24 +310,30 @@ def github_publisher(root: Path, workflow_path: Path) -> Publisher:
     return Publisher(workflow_path.name, *(match.groups() if match else (None, None)))
 
 
-def _trusted_publishing(repo: Repository, project: str, publisher: Publisher | None, here: bool) -> Finding:
+def _trusted_publishing(repo: Repository, project: str, publisher: Publisher | None, here: bool) -> Iterator[Finding]:
     """Trusted Publishing stores no token; the index must know the publisher, field by field as its form asks."""
     label = f"token {repo.name}"
     summary = f"{repo.name} uses Trusted Publishing: no token is stored"
     if not here:
-        return _finding(label, "ok", summary)
+        yield _finding(label, "ok", summary)
+        return
     publisher = publisher or Publisher("release.yml")
+    yield _finding(label, "ok", summary, fix=(
+        f"register this repository's {publisher.workflow} workflow as a trusted publisher on {repo.name}"
+        + (f" (environment {repo.environment})" if repo.environment else "")
+        + "; each index needs its own registration"
+    ))
     fields = [
         f"PyPI project name {canonicalize_name(project)}",
         f"owner {publisher.owner or '<your GitHub user or organisation>'}",
         f"repository name {publisher.repository or '<the repository>'}",
         f"workflow name {publisher.workflow}",
-        f"environment name {repo.environment or '(none: leave it empty)'}",
+        f"environment name {repo.environment or '(leave it empty)'}",
     ]
-    return _finding(
-        label, "ok", summary, None,
-        f"register a trusted publisher on {repo.name} (your account -> Publishing -> GitHub; a pending publisher "
-        f"while the project does not exist there) with exactly: {'; '.join(fields)}; each index needs its own",
+    yield _finding(
+        f"publisher {repo.name}", "info", f"register on {repo.name}: " + "; ".join(fields), None,
+        f"{repo.name} -> your account -> Publishing -> add a GitHub publisher (a pending publisher while the project "
+        f"does not exist on {repo.name} yet); it must match exactly, or the upload is refused (invalid-publisher)",
     )
 
 

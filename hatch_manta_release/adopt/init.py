@@ -113,6 +113,7 @@ class ExistingTags:
     prefix: str | None = None  # None: no release tag at all
     described: str = ""  # "4.11.3, 4.11.2, 4.11.1 and 77 more; 1 tag of another prefix ignored (v2.0.0a3)"
     next_version: str = "0.1.0"
+    highest: str = "0"
 
 
 def update_pyproject(text: str, *, force: bool = False, tags: ExistingTags | None = None) -> tuple[str, InitResult]:
@@ -143,19 +144,34 @@ def update_pyproject(text: str, *, force: bool = False, tags: ExistingTags | Non
     _environment(hatch, result)
     _manta_table(tool, project["name"], prefix, tags, result)
     result.warnings.extend(migrate.setuptools_leftovers(doc))
-    if static and (tags is None or tags.prefix is None):
-        result.first_tag = static
+    result.first_tag = _first_tag(static, tags)
+    if static:
+        tag = f"{result.tag_prefix}{result.first_tag}"
         result.notes.append(
             "the version now comes from git tags: tag a release instead of editing a file, "
-            f"e.g. git tag {result.tag_prefix}{static} && git push origin {result.tag_prefix}{static}"
+            f"e.g. git tag {tag} && git push origin {tag}"
         )
-    elif tags is not None:
-        result.first_tag = tags.next_version
     new_text = tomlkit.dumps(doc)
     if not new_text.endswith("\n"):
         new_text += "\n"
     result.pyproject_changed = new_text != text
     return new_text, result
+
+
+def _first_tag(static: str | None, tags: ExistingTags | None) -> str:
+    """The version of the suggested next tag: after the highest tagged version, or the static version when
+    that is higher (it was not tagged yet)."""
+    from packaging.version import InvalidVersion, Version
+
+    following = tags.next_version if tags is not None else "0.1.0"
+    if static is None:
+        return following
+    if tags is None or tags.prefix is None:
+        return static
+    try:
+        return static if Version(static) > Version(tags.highest) else following
+    except InvalidVersion:
+        return following
 
 
 def _build_system(doc: Any, result: InitResult, *, force: bool) -> None:
@@ -264,6 +280,7 @@ def _environment(hatch: Any, result: InitResult) -> None:
     collectors = table(env, "collectors", super_table=True)
     if VERSION_SOURCE not in collectors:
         collectors[VERSION_SOURCE] = tomlkit.table()
+        collectors[VERSION_SOURCE].add(tomlkit.nl())
         result.changes.append("added [tool.hatch.env.collectors.manta-release] (the release environment)")
 
 
@@ -271,23 +288,26 @@ def _manta_table(tool: Any, name: str, carried: str | None, tags: ExistingTags |
     """[tool.manta-release]: present, with the main defaults as comments, and the tag prefix the project uses."""
     import tomlkit
 
-    if "manta-release" not in tool:
+    manta = tool.get("manta-release")
+    if manta is not None and not isinstance(manta, dict):
+        raise ConfigError("pyproject.toml: [tool.manta-release] must be a table")
+    if manta is not None and "tag-prefix" in manta:
+        result.tag_prefix = str(manta["tag-prefix"])
+        return
+    prefix, why = _chosen_prefix(carried, tags)
+    result.tag_prefix = prefix
+    if manta is None:
         manta = tomlkit.table()
+        if prefix != defaults.TAG_PREFIX:
+            manta["tag-prefix"] = prefix
         import_name = re.sub(r"[-_.]+", "_", name).lower()
         for line in MANTA_TABLE_COMMENTS:
             manta.add(tomlkit.comment(line.format(import_name=import_name)))
         tool["manta-release"] = manta
         result.changes.append("added [tool.manta-release] with the defaults as comments")
-    manta = tool["manta-release"]
-    if not isinstance(manta, dict):
-        raise ConfigError("pyproject.toml: [tool.manta-release] must be a table")
-    if "tag-prefix" in manta:
-        result.tag_prefix = str(manta["tag-prefix"])
-        return
-    prefix, why = _chosen_prefix(carried, tags)
-    result.tag_prefix = prefix
+    elif prefix != defaults.TAG_PREFIX:
+        manta["tag-prefix"] = prefix
     if prefix != defaults.TAG_PREFIX:
-        _set_first(manta, "tag-prefix", prefix)
         result.changes.append(f'set tag-prefix = "{prefix}" in [tool.manta-release] ({why})')
     elif why:
         result.notes.append(f'tag prefix "{prefix}" (the default): {why}')
@@ -306,18 +326,6 @@ def _chosen_prefix(carried: str | None, tags: ExistingTags | None) -> tuple[str,
     return tags.prefix, f"detected from the existing tags: {seen}"
 
 
-def _set_first(manta: Any, key: str, value: str) -> None:
-    """Put ``key`` at the top of the table, before the commented defaults."""
-    items = list(manta.value.body)
-    manta.clear()
-    manta.add(key, value)
-    for existing, item in items:
-        if existing is None:
-            manta.add(item)  # a comment or blank line
-        else:
-            manta.add(existing, item)
-
-
 def existing_tags(root: str | Path, labels: Any = None) -> ExistingTags:
     """The prefix of the most recent release tags, the tags other prefixes leave out, the next version."""
     from hatch_manta_release.adopt import tag_style
@@ -333,7 +341,8 @@ def existing_tags(root: str | Path, labels: Any = None) -> ExistingTags:
         count = f"{len(ignored)} tag{'s' if len(ignored) != 1 else ''} of another prefix"
         described += f"; {count} will be ignored ({tag_style.examples(ignored)})"
     top = tag_style.highest(prefix, release)
-    return ExistingTags(prefix, described, tag_style.next_release(top.version if top else None))
+    version = top.version if top else None
+    return ExistingTags(prefix, described, tag_style.next_release(version), str(version or "0"))
 
 
 def init_project(root: str | Path, *, force: bool = False, workflow: bool = True) -> InitResult:

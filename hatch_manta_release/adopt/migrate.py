@@ -95,13 +95,18 @@ def _move_version_file(hatch: Any, changes: list[str], notes: list[str]) -> None
         return
     version_file = vcs.get("version-file")
     template = vcs.get("template", vcs.get("version-file-template"))
+    dotted = vcs.is_super_table()
     del hooks["vcs"]
     if version_file is None:
         changes.append("removed [tool.hatch.build.hooks.vcs] (hatch-vcs's build hook)")
         return
-    ours = tomlkit.table()
-    ours["version-file"] = str(version_file)
-    hooks["manta-release"] = ours
+    if dotted:  # dotted keys ([tool.hatch] build.hooks.vcs.version-file = …): stay dotted
+        hooks.add(tomlkit.key(["manta-release", "version-file"]), str(version_file))
+    else:
+        ours = tomlkit.table()
+        ours["version-file"] = str(version_file)
+        ours.add(tomlkit.nl())
+        hooks["manta-release"] = ours
     changes.append(f'moved version-file = "{version_file}" from [tool.hatch.build.hooks.vcs] to '
                    "[tool.hatch.build.hooks.manta-release] (it writes __version__ and __version_tuple__ at build time)")
     if template is not None:
@@ -137,8 +142,10 @@ def setuptools_leftovers(doc: Any) -> list[str]:
         if name in ("setuptools", "setuptools-scm", "wheel"):
             found.append(f'remove "{requirement}" from [build-system] requires: hatchling builds the project now')
     for key in doc.get("tool", {}):
-        if key.startswith("setuptools"):
-            found.append(f"remove [tool.{key}]: hatchling does not read it (file selection goes to "
+        if key in ("setuptools_scm", "setuptools-scm"):
+            found.append(f"remove [tool.{key}]: the version comes from the release tags through this plugin now")
+        elif key.startswith("setuptools"):
+            found.append(f"remove [tool.{key}]: hatchling does not read it (which files go into the wheel is set by "
                          "[tool.hatch.build.targets.wheel] packages/include, see hatch's build configuration)")
     return found
 

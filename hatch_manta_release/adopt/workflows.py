@@ -26,7 +26,8 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 @dataclass(frozen=True)
 class PublishStep:
-    line: int  # 1-based line of the step in its file
+    line: int  # 1-based first line of the step in its file
+    last: int  # its last line
     what: str  # "uses: pypa/gh-action-pypi-publish@release/v1" or "run: twine upload dist/*"
     job: str
 
@@ -119,15 +120,34 @@ def _read_step(workflow: Workflow, job: str, step: Mapping[str, Any]) -> None:
     if isinstance(uses, str):
         action, _, ref = uses.partition("@")
         if action.lower().startswith(PUBLISH_ACTION):
-            workflow.publish_steps.append(PublishStep(line, f"uses: {uses}", job))
+            workflow.publish_steps.append(PublishStep(line, _last_line(step, line), f"uses: {uses}", job))
         if not uses.startswith(("./", "docker://")) and not _SHA.match(ref):
             workflow.unpinned.append((line, uses))
     run = step.get("run")
     if isinstance(run, str):
-        match = _PUBLISH_COMMANDS.search(run)
-        if match:
-            command = next(ln.strip() for ln in run.splitlines() if match.group(1).split()[0] in ln)
-            workflow.publish_steps.append(PublishStep(line, f"run: {command}", job))
+        command = next((ln.strip() for ln in run.splitlines() if _PUBLISH_COMMANDS.search(ln)), None)
+        if command:
+            workflow.publish_steps.append(PublishStep(line, _last_line(step, line), f"run: {command}", job))
+
+
+def _last_line(node: Any, first: int) -> int:
+    """The last line a step's keys and nested values reach (a block scalar counts its own lines)."""
+    from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+
+    last = first
+    lc = getattr(node, "lc", None)
+    if isinstance(node, Mapping) and lc is not None:
+        for key, value in node.items():
+            line = lc.data.get(key, [first - 1])[0] + 1
+            if isinstance(value, str):
+                block = isinstance(value, FoldedScalarString | LiteralScalarString)  # `|` or `>`: from the next line
+                line += value.rstrip("\n").count("\n") + block
+            last = max(last, line, _last_line(value, line))
+    elif isinstance(node, list) and lc is not None:
+        for index, value in enumerate(node):
+            line = lc.data.get(index, [first - 1])[0] + 1
+            last = max(last, line, _last_line(value, line))
+    return last
 
 
 def _line_of(node: Any) -> int:
@@ -142,5 +162,8 @@ def publishing_on(workflows: list[Workflow], tag: str, ours: Path) -> list[Workf
 
 def describe_steps(workflow: Workflow) -> str:
     """``release.yaml`` lines 31 (uses: pypa/gh-action-pypi-publish@release/v1), 40 (run: twine upload …)."""
-    steps = ", ".join(f"{s.line} ({s.what})" for s in workflow.publish_steps)
-    return f"{workflow.path.as_posix()} line{'s' if len(workflow.publish_steps) != 1 else ''} {steps}"
+    steps = ", ".join(
+        f"{s.line}{f'-{s.last}' if s.last > s.line else ''} ({s.what})" for s in workflow.publish_steps
+    )
+    several = len(workflow.publish_steps) > 1 or any(s.last > s.line for s in workflow.publish_steps)
+    return f"{workflow.path.as_posix()} line{'s' if several else ''} {steps}"

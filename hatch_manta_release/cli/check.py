@@ -89,11 +89,12 @@ def render(out: Output, plan: Plan, report: CheckReport, shown: str, *, sliced: 
     from rich.markup import escape
 
     from hatch_manta_release.cli.tables import artifact_table
+    from hatch_manta_release.core.plan import channel_name
 
     scope = f"slice {', '.join(report.platforms)}" if sliced else "the whole plan"
     out.err.print(
         f"[bold]Checking {escape(shown)}[/] against {escape(plan.project)} {plan.version} "
-        f"({plan.channel}, for {plan.repository.name}; {scope})", highlight=False,
+        f"({channel_name(plan.channel)}, for {plan.repository.name}; {scope})", highlight=False,
     )
     marks = {"error": "[red]✗[/]", "warning": "[yellow]![/]"}
     status = {}

@@ -74,9 +74,7 @@ def render(out: Output, findings: Sequence[Finding]) -> None:
         out.display_markup(f"{mark} {escape(r['check'] or ''):<{width}}  {escape(r['summary'] or '')}")
         if status != "ok" and r["cause"]:
             out.display_markup(f"{pad}cause: {escape(r['cause'])}")
-        if r["fix"] and status in ("warn", "fail"):
+        if r["fix"] and status in ("info", "warn", "fail"):
             out.display_markup(f"{pad}fix:   {escape(r['fix'])}")
-        elif r["fix"] and status == "ok":
-            out.display_markup(f"{pad}note:  {escape(r['fix'])}")
     counts = {s: sum(1 for r in records if r["status"] == s) for s in STYLES}
     out.display_markup(", ".join(f"{n} {s}" for s, n in counts.items() if n))

@@ -35,15 +35,16 @@ def command(ctx: click.Context, force: bool, no_workflow: bool) -> None:
             f"init changed nothing: it would overwrite {len(conflict.conflicts)} setting(s) you chose (listed above)",
             conflict.hint,
         ) from None
-    for warning in result.warnings:
-        out.display_warning(warning)
     if not result.changes:
         out.display("already set up: nothing to change")
-        return
     for change in result.changes:
         out.display_markup(f"[green]+[/] {escape(change)}")
     for note in result.notes:
         out.display_markup(f"[yellow]note:[/] {escape(note)}")
+    for warning in result.warnings:
+        out.display_warning(warning)
+    if not result.changes:
+        return
     env, tag = result.env_name, f"{result.tag_prefix}{result.first_tag}"
     out.display(
         f"next: `hatch run {env}:doctor` checks the setup; a release is a pushed tag: "
