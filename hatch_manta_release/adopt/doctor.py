@@ -18,22 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packaging.utils import canonicalize_name
-
 from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.core.findings import Finding, Level
 from hatch_manta_release.core.git import try_git
+from hatch_manta_release.core.names import canonical_name, requirement_name
 from hatch_manta_release.core.project import Project, load_project
 from hatch_manta_release.core.tags import version_from_tag
+from hatch_manta_release.core.tokens import PYPI_TOKEN_MIN_LENGTH, PYPI_TOKEN_PREFIX
 
 if TYPE_CHECKING:
     from hatch_manta_release.adopt.tag_style import ReleaseTag
     from hatch_manta_release.core.config import Config, Repository
     from hatch_manta_release.core.version import ResolvedVersion
 
-PYPI_TOKEN_PREFIX = "pypi-"  # noqa: S105 - a prefix, not a secret
-# A real PyPI API token is "pypi-" and a base64 macaroon of well over 100 characters.
-PYPI_TOKEN_MIN_LENGTH = 80
 
 
 def _finding(check: str, level: Level, summary: str, cause: str | None = None, fix: str | None = None) -> Finding:
@@ -58,8 +55,7 @@ def check_config(root: Path) -> tuple[Finding, Project | None]:
 
 
 def _requires_plugin(requires: Any) -> bool:
-    names = [canonicalize_name(re.split(r"[\s\[<>=!~;@]", r, maxsplit=1)[0])
-             for r in requires or [] if isinstance(r, str)]
+    names = [requirement_name(r) for r in requires or [] if isinstance(r, str)]
     return "hatch-manta-release" in names
 
 
@@ -324,7 +320,7 @@ def _trusted_publishing(repo: Repository, project: str, publisher: Publisher | N
         + "; each index needs its own registration"
     ))
     fields = [
-        f"PyPI project name {canonicalize_name(project)}",
+        f"PyPI project name {canonical_name(project)}",
         f"owner {publisher.owner or '<your GitHub user or organisation>'}",
         f"repository name {publisher.repository or '<the repository>'}",
         f"workflow name {publisher.workflow}",

@@ -10,7 +10,6 @@ backend, another version source, a workflow file with edits) is a conflict: noth
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from hatch_manta_release.adopt import migrate
 from hatch_manta_release.core import defaults
 from hatch_manta_release.core.errors import ConfigError, MantaError
+from hatch_manta_release.core.names import filename_part, requirement_name
 
 if TYPE_CHECKING:
     from hatch_manta_release.core.project import Project
@@ -60,17 +60,6 @@ class InitConflict(MantaError):
             "re-run with --force to replace them, or adjust them by hand",
         )
         self.conflicts = conflicts
-
-
-def requirement_name(text: str) -> str:
-    """The canonical project name of a requirement string ("" when it is not one), as packaging reads it."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    try:
-        return canonicalize_name(Requirement(text).name)
-    except InvalidRequirement:
-        return ""
 
 
 def has_requirement(requires: Any, name: str) -> bool:
@@ -300,7 +289,7 @@ def _manta_table(tool: Any, name: str, carried: str | None, tags: ExistingTags |
         manta = tomlkit.table()
         if prefix != defaults.TAG_PREFIX:
             manta["tag-prefix"] = prefix
-        import_name = re.sub(r"[-_.]+", "_", name).lower()
+        import_name = filename_part(name)
         for line in MANTA_TABLE_COMMENTS:
             manta.add(tomlkit.comment(line.format(import_name=import_name)))
         tool["manta-release"] = manta

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hatch_manta_release.core.errors import ConfigError
+from hatch_manta_release.core.names import requirement_name
 
 # A hatch-vcs tag-pattern that is a fixed prefix and then the version: ^v(?P<version>.*)$
 _PREFIX_PATTERN = re.compile(r"^\^?(?P<literal>(?:[^\\()\[\]{}.*+?|^$]|\\[^A-Za-z0-9])*)\(\?P<version>(?P<body>.*)\)"
@@ -116,8 +117,6 @@ def _move_version_file(hatch: Any, changes: list[str], notes: list[str]) -> None
 
 def _drop_hatch_vcs(doc: Any, hatch: Any, changes: list[str], notes: list[str]) -> None:
     """hatch-vcs leaves [build-system] requires once nothing uses it (its metadata hook still would)."""
-    from hatch_manta_release.adopt.init import requirement_name
-
     if "vcs" in hatch.get("metadata", {}).get("hooks", {}):
         notes.append("[tool.hatch.metadata.hooks.vcs] still uses hatch-vcs (its URLs with the commit): it stays, "
                      "and so does hatch-vcs in [build-system] requires")
@@ -133,8 +132,6 @@ def _drop_hatch_vcs(doc: Any, hatch: Any, changes: list[str], notes: list[str]) 
 
 def setuptools_leftovers(doc: Any) -> list[str]:
     """What a setuptools project keeps in pyproject.toml that hatchling ignores, with what to do about it."""
-    from hatch_manta_release.adopt.init import requirement_name
-
     found = []
     requires = doc.get("build-system", {}).get("requires") or []
     for requirement in requires:

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
+from hatch_manta_release.core.names import canonical_name
 from packaging.version import InvalidVersion, Version
 
 from hatch_manta_release.core.errors import MantaError
@@ -177,7 +177,7 @@ def _file_findings(plan: Plan, artifact: Artifact) -> tuple[list[Finding], bool]
         if "-" in name.rsplit(".", 2)[0] and artifact.kind == "wheel":
             hint = "a version with a hyphen (1.4.5.1-dev2) makes an invalid wheel name; build with a PEP 440 version"
         return [Finding("error", artifact.invalid, hint, name)], False
-    if canonicalize_name(artifact.project) != canonicalize_name(plan.project):
+    if canonical_name(artifact.project) != canonical_name(plan.project):
         return [Finding("error", f"belongs to project {artifact.project}, not {plan.project}",
                         "remove it from dist/: publish uploads every file there", name)], False
     findings = _version_findings(plan, artifact)
@@ -255,7 +255,7 @@ def _metadata_findings(artifacts: Sequence[Artifact]) -> list[Finding]:
                 "the file was renamed or edited after the build; rebuild it", artifact.filename,
             ))
         meta_name = meta.get("Name", "")
-        if canonicalize_name(meta_name) != canonicalize_name(artifact.project):
+        if canonical_name(meta_name) != canonical_name(artifact.project):
             findings.append(Finding(
                 "error", f"metadata says name {meta_name or '(none)'}, the file name says {artifact.project}",
                 None, artifact.filename,
