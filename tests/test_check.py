@@ -406,3 +406,18 @@ def test_cli_check_complete_partial_and_sliced(tagged: Path, tmp_path: Path) -> 
     bad = check_cli(tagged, "--platform", "macos", tmp=tmp_path)
     assert bad.returncode == 1
     assert "selects none of the configured platforms" in bad.stderr
+
+
+def test_hints_name_the_command_as_the_user_runs_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found: a user who ran `hatch run release:check` was told to run `manta-release build --clean`.
+    hatch sets HATCH_ENV_ACTIVE to the environment's name in `hatch run` (seen here with hatch itself)."""
+    dist = complete_dist(tmp_path / "dist")
+    good_wheel(dist, "sample", "1.1.0", COMPLETE_TAGS[0])
+    monkeypatch.delenv("HATCH_ENV_ACTIVE", raising=False)
+    outside = check_dist(make_plan(), read_dist(dist), metadata=False).errors[0].hint or ""
+    monkeypatch.setenv("HATCH_ENV_ACTIVE", "release")
+    inside = check_dist(make_plan(), read_dist(dist), metadata=False).errors[0].hint or ""
+    monkeypatch.setenv("HATCH_ENV_ACTIVE", "default")  # another environment: the console script
+    other = check_dist(make_plan(), read_dist(dist), metadata=False).errors[0].hint or ""
+    assert "`manta-release build --clean`" in outside and "`manta-release build --clean`" in other
+    assert "`hatch run release:build --clean`" in inside

@@ -424,3 +424,22 @@ def test_tag_style_detection() -> None:
     assert detect_prefix([]) is None
     assert [next_release(v) for v in (None, Version("4.11.3"), Version("5.0.0rc1"), Version("1.4.5.2"))] == [
         "0.1.0", "4.11.4", "5.0.0", "1.4.5.3"]
+
+
+def test_hints_inside_the_release_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = make_project(tmp_path / "p", tag="v1.0.0")
+    text = (path / "pyproject.toml").read_text()
+    (path / "pyproject.toml").write_text(text.replace("[tool.hatch.env.collectors.manta-release]\n", ""))
+    monkeypatch.setenv("HATCH_ENV_ACTIVE", "release")
+    found = by_check(doctor(path))["pyproject"]
+    assert "run `hatch run release:init`" in (found[0].fix or "")
+    monkeypatch.delenv("HATCH_ENV_ACTIVE")
+    assert "run `manta-release init`" in (by_check(doctor(path))["pyproject"][0].fix or "")
+
+
+def test_tags_of_another_prefix_only(tmp_path: Path) -> None:
+    path = make_project(tmp_path / "p")
+    tag_history(path, ["4.11.2", "4.11.3"])
+    git_finding = by_check(doctor(path))["git"][0]
+    assert git_finding.summary == "no release tags (v[0-9]*) yet"
+    assert git_finding.fix == 'set tag-prefix = "" in [tool.manta-release]: your release tags look like 4.11.3'

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.core.findings import Finding, Level
 from hatch_manta_release.core.git import try_git
+from hatch_manta_release.core.invocation import command_form
 from hatch_manta_release.core.names import canonical_name, requirement_name
 from hatch_manta_release.core.project import Project, load_project
 from hatch_manta_release.core.tags import version_from_tag
@@ -66,17 +67,18 @@ def check_adoption(data: Mapping[str, Any], env_name: str) -> Iterator[Finding]:
     hatch = data.get("tool", {}).get("hatch", {})
     source = hatch.get("version", {}).get("source")
     problems: list[Finding] = []
+    init = command_form("init", env_name)
     if "version" in project:
         problems.append(_finding(
             "pyproject", "error", f'[project] has a static version = "{project["version"]}"',
             "a static version drifts from the tags (the reference system's commonest failure)",
-            'remove it, add "version" to [project] dynamic and tag releases instead (manta-release init does this)',
+            f'remove it, add "version" to [project] dynamic and tag releases instead (`{init}` does this)',
         ))
     elif "version" not in project.get("dynamic", []):
         problems.append(_finding(
             "pyproject", "error", '"version" is not in [project] dynamic',
             "the build cannot take the version from the tag",
-            'add "version" to [project] dynamic (manta-release init does this)',
+            f'add "version" to [project] dynamic (`{init}` does this)',
         ))
     version_table = hatch.get("version", {})
     self_hosted = (  # this project: hatchling cannot load a version source from the tree it builds
@@ -88,7 +90,7 @@ def check_adoption(data: Mapping[str, Any], env_name: str) -> Iterator[Finding]:
         problems.append(_finding(
             "pyproject", "warning", f"[tool.hatch.version] source is {source!r}, not 'manta-release'",
             "the built files' version is not read from the tag by this plugin, so it may disagree with the plan",
-            'set [tool.hatch.version] source = "manta-release" (manta-release init does this)',
+            f'set [tool.hatch.version] source = "manta-release" (`{init}` does this; it migrates hatch-vcs settings)',
         ))
     elif not self_hosted and (
         build.get("build-backend") != "hatchling.build" or not _requires_plugin(build.get("requires"))
@@ -104,7 +106,7 @@ def check_adoption(data: Mapping[str, Any], env_name: str) -> Iterator[Finding]:
             "pyproject", "error", f"the `{env_name}` hatch environment is not switched on",
             "[tool.hatch.env] requires must name hatch-manta-release and [tool.hatch.env.collectors.manta-release] "
             f"must exist, or `hatch run {env_name}:…` (which the workflow calls) does not exist",
-            "run `manta-release init`, or add both by hand",
+            f"run `{init}`, or add both by hand",
         ))
     if problems:
         yield from problems
@@ -155,11 +157,16 @@ def _check_tags(root: Path, config: Config, *, ok: bool) -> list[Finding]:
     findings = [_ignored_tags(prefix, others, tag_style.detect_prefix(release), bool(ours))] if others else []
     if not ours:
         first = tag_style.next_release(None)
+        style = tag_style.detect_prefix(release)
+        fix = (
+            f"tag the first release: git tag {prefix}{first} && git push origin {prefix}{first} "
+            "(or `git fetch --tags` if the tags are on the remote)"
+        )
+        if style is not None:  # the project has release tags, of another prefix
+            fix = f'set tag-prefix = "{style}" in [tool.manta-release]: your release tags look like {release[0].tag}'
         findings.append(_finding(
             "git", "warning", f"no release tags ({tag_glob(prefix)}) yet",
-            "without a tag every build is a development version, and nothing can be published",
-            f"tag the first release: git tag {prefix}{first} && git push origin {prefix}{first} "
-            "(or `git fetch --tags` if the tags are on the remote)",
+            "without a tag every build is a development version, and nothing can be published", fix,
         ))
         return findings
     bad = []
