@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.build.run import BuildError, cibuildwheel_invocation, container_engine_problem, require_module
+from hatch_manta_release.build.cibuildwheel import cibuildwheel_invocation, container_engine_problem
+from hatch_manta_release.build.steps import BuildError, require_module
 from hatch_manta_release.core.plan import plan_for
 from hatch_manta_release.core.project import load_config, project_info
 from tests.support.projects import commit, git, hatch_env, make_project
@@ -391,7 +392,7 @@ def test_missing_tools_name_the_install() -> None:
 
 
 def test_build_env_pins_the_version_and_applies_the_environment() -> None:
-    from hatch_manta_release.build.run import build_env
+    from hatch_manta_release.build.steps import build_env
 
     env = build_env("1.2.0", {"CGO_ENABLED": "1", "GOPATH": "${HOME}/go", "PATH": "/opt/go/bin:$PATH",
                               "MANTA_RELEASE_VERSION": "9.9"}, base={"HOME": "/home/u", "PATH": "/usr/bin"},

@@ -13,7 +13,6 @@ MAX_FUNCTION_LINES = 60
 PENDING = {
     "adopt/doctor.py check_tokens",
     "adopt/init.py update_pyproject",
-    "build/run.py run_build",
     "cli/check.py command",
     "cli/plan.py render",
     "core/config.py parse_config",
