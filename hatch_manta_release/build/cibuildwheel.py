@@ -81,15 +81,16 @@ def cibuildwheel_invocation(
     if free("archs"):
         env["CIBW_ARCHS"] = ",".join(dict.fromkeys(p.arch for p in platforms))
     if free("environment"):
-        pairs = {**config.environment, VERSION_ENV: version}
+        pairs = {**config.environment_for(os_name), VERSION_ENV: version}
         env["CIBW_ENVIRONMENT"] = " ".join(f"{k}={_env_value(v)}" for k, v in pairs.items())
     if os_name == "linux":
         env["CIBW_ENVIRONMENT_PASS_LINUX"] = " ".join(_passed_to_linux(cibw, base_env))
     before = config.before_build.get(os_name)
     if before and free("before-build", f"CIBW_BEFORE_BUILD_{os_name.upper()}") and "CIBW_BEFORE_BUILD" not in base_env:
         env[f"CIBW_BEFORE_BUILD_{os_name.upper()}"] = before
-    if config.test_command and free("test-command"):
-        env["CIBW_TEST_COMMAND"] = config.test_command
+    test_command = config.test_command_for(os_name)
+    if test_command and free("test-command"):
+        env["CIBW_TEST_COMMAND"] = test_command
     if config.test_requires and free("test-requires"):
         env["CIBW_TEST_REQUIRES"] = " ".join(shlex.quote(r) for r in config.test_requires)
 

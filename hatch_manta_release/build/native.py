@@ -17,6 +17,7 @@ from hatch_manta_release.core.platforms import HOST_OS, OS_LABEL
 
 
 def native_wheel(job: Job) -> list[Path]:
+    run_before_build(job)
     with tempfile.TemporaryDirectory(prefix="manta-native-") as tmp:
         raw = build_with_frontend(job, ["wheel"], Path(tmp) / "raw", "Building the wheel for this interpreter")
         wheels = [p for p in raw if p.name.endswith(".whl")]
@@ -26,9 +27,11 @@ def native_wheel(job: Job) -> list[Path]:
         if wheel.name.endswith("-none-any.whl"):
             raise BuildError(
                 f"{wheel.name} is a pure-Python wheel, but the project has compiled parts",
-                'in the build hook set build_data["pure_python"] = False and build_data["infer_tag"] = True '
-                "(or set pure-python = true in [tool.manta-release] if nothing is compiled)",
+                'set wheel = "cpython", "abi3" or "platform" in [tool.manta-release] and enable the plugin\'s '
+                "hook with an empty [tool.hatch.build.hooks.manta-release] table (or set pure-python = true "
+                "if nothing is compiled)",
             )
+        require_compiled_file(wheel)
         if HOST_OS == "linux":
             wheel = _repair(job, wheel, Path(tmp) / "repaired")
         else:
@@ -40,6 +43,40 @@ def native_wheel(job: Job) -> list[Path]:
         job.emit("done", f"wheel {wheel.name}")
         verify_wheel(wheel, job)
         return [move(wheel, job.dist)]
+
+
+def run_before_build(job: Job) -> None:
+    """``before-build`` for this machine's OS, in the project with the configured environment, as
+    cibuildwheel runs it before each build (``{project}`` and ``{package}`` are the project)."""
+    command = job.config.before_build.get(HOST_OS)
+    if not command:
+        return
+    root = str(job.root)
+    command = command.replace("{project}", root).replace("{package}", root)
+    shell = ["cmd", "/c", command] if HOST_OS == "windows" else ["sh", "-c", command]
+    job.run(shell, f"Running before-build ({HOST_OS}): {command}",
+            hint=f"fix before-build for {HOST_OS} in [tool.manta-release]; its output is above")
+    job.emit("done", f"before-build ({HOST_OS})")
+
+
+COMPILED_SUFFIXES = (".so", ".pyd", ".dll", ".dylib")
+
+
+def require_compiled_file(wheel: Path) -> None:
+    """A platform wheel holds at least one compiled file; without one the fault is upstream of the
+    repair (the library was not built, or not included), so say that rather than let auditwheel
+    report a vendoring problem."""
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    if not any(name.endswith(COMPILED_SUFFIXES) or ".so." in name for name in names):
+        raise BuildError(
+            f"{wheel.name}: the wheel holds no compiled file: did before-build run? is the library git-ignored "
+            "without `artifacts`?",
+            "build the library in before-build (or a build hook) and list it in "
+            "[tool.hatch.build.targets.wheel] artifacts when git ignores it",
+        )
 
 
 def _repair(job: Job, wheel: Path, repaired: Path) -> Path:

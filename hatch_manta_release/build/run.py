@@ -37,7 +37,7 @@ def run_build(project: Project, opts: BuildOptions, progress: Progress = ignore)
     plan = make_plan(project)
     report = BuildReport()
     dist = opts.dist_dir if opts.dist_dir.is_absolute() else root / opts.dist_dir
-    env = build_env(plan.version, project.config.environment, source_date_epoch=commit_epoch(root))
+    env = build_env(plan.version, project.config.environment_for(HOST_OS), source_date_epoch=commit_epoch(root))
     job = Job(project, opts, plan, dist, env, report, progress)
 
     selected = select_platforms(plan.platforms, opts.platform, opts.arch)
@@ -51,8 +51,10 @@ def run_build(project: Project, opts: BuildOptions, progress: Progress = ignore)
     job.emit("step", f"Building {plan.project} {plan.version}" + (" (pure Python)" if plan.pure_python else "")
              + f" into {_shown(dist, root)}")
     _prepare(dist, clean=opts.clean)
-    if opts.sdist:
+    if opts.sdist and project.config.sdist:
         report.produced += sdist(job)
+    elif opts.sdist and not opts.wheels:
+        report.notes.append("sdist = false in [tool.manta-release]: the release ships wheels only, no sdist is built")
     if opts.wheels:
         report.produced += _wheels(job, runs)
     _note_stale(job)
@@ -69,7 +71,7 @@ def _wheels(job: Job, runs: CibuildwheelRuns) -> list[Path]:
 
 def _check_native(job: Job, selected: tuple[Platform, ...]) -> None:
     """The native builder builds this machine's platform only: refuse a slice it cannot build."""
-    opts, plan, config = job.opts, job.plan, job.config
+    opts, plan = job.opts, job.plan
     host = host_platform()
     sliced = bool(opts.platform or opts.arch)
     if sliced and (host is None or host not in selected):
@@ -77,12 +79,6 @@ def _check_native(job: Job, selected: tuple[Platform, ...]) -> None:
             f"the native builder builds for this machine only ({host.name if host else 'unknown'}), "
             f"not {', '.join(p.name for p in selected)}",
             "run it on a runner of that platform, or use the cibuildwheel builder",
-        )
-    if config.before_build.get(HOST_OS):
-        job.report.notes.append(
-            f"before-build for {HOST_OS} was not run: it is written for cibuildwheel's build environment"
-            + (" (the manylinux container)" if HOST_OS == "linux" else "")
-            + "; the native builder uses this machine as it is"
         )
     if not sliced and host is not None and host not in plan.platforms:
         job.report.notes.append(

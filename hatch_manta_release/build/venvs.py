@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hatch_manta_release.build.job import Job
 from hatch_manta_release.build.steps import BuildError, Event
+from hatch_manta_release.core.platforms import HOST_OS
 from hatch_manta_release.core.version import VERSION_ENV
 
 
@@ -57,10 +58,11 @@ def verify_wheel(wheel: Path, job: Job) -> None:
                  *job.config.test_requires], f"Installing {wheel.name} into a fresh venv", cwd=Path(tmp), env=env,
                 hint="the wheel (or a test requirement) does not install on this machine")
         _check_installed_version(python, env, Path(tmp), job)
-        if not job.config.test_command:
+        command = job.config.test_command_for(HOST_OS)
+        if not command:
             job.emit("done", f"installed {wheel.name} into a fresh venv (no test-command configured)")
             return
-        _run_test_command(wheel, job.config.test_command, env, Path(tmp), job)
+        _run_test_command(wheel, command, env, Path(tmp), job)
 
 
 def _check_installed_version(python: Path, env: dict[str, str], tmp: Path, job: Job) -> None:

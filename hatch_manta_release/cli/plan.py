@@ -76,6 +76,7 @@ def render(plan: Plan, console) -> None:  # type: ignore[no-untyped-def]
     from rich.markup import escape
     from rich.table import Table
 
+    from hatch_manta_release.cli.output import Output
     from hatch_manta_release.core.plan import channel_name, pure_wheel_filename
 
     decision = Table(title=f"Release plan for {escape(plan.project)}", title_style="", show_header=False)
@@ -121,23 +122,28 @@ def render(plan: Plan, console) -> None:  # type: ignore[no-untyped-def]
     console.print(decision)
 
     artifacts = Table(
-        title=f"Expected artifacts in {escape(plan.dist_dir)}/: {1 + len(plan.wheels)} files",
+        title=f"Expected artifacts in {escape(plan.dist_dir)}/: {int(plan.sdist_expected) + len(plan.wheels)} files",
         title_style="",
     )
     artifacts.add_column("Artifact", style="bold", no_wrap=True)
     artifacts.add_column("Platform", no_wrap=True)
     artifacts.add_column("Runner", no_wrap=True)
     artifacts.add_column("File or cibuildwheel build identifiers")
-    artifacts.add_row("sdist", "", "", escape(plan.sdist))
+    if plan.sdist_expected:
+        artifacts.add_row("sdist", "", "", escape(plan.sdist))
     if plan.pure_python:
         artifacts.add_row("wheel", "any", "", escape(pure_wheel_filename(plan.project, plan.version)))
     else:
         for platform in plan.platforms:
             identifiers = plan.build_identifiers(platform.name)
+            count = sum(1 for w in plan.wheels if w.platform == platform.name)
+            kind = f" ({plan.wheel_kind})" if plan.wheel_kind in ("abi3", "platform") else ""
             artifacts.add_row(
-                f"{len(identifiers)} wheel{'s' if len(identifiers) != 1 else ''}",
+                f"{count} wheel{'s' if count != 1 else ''}{kind}",
                 platform.name,
                 platform.runner,
                 " ".join(identifiers),
             )
     console.print(artifacts)
+    for python, why in plan.pythons_left_out:
+        Output().display_note(f"CPython {python} is in the python range but not planned: {why}")

@@ -59,6 +59,14 @@ class FrozenDict(dict):  # type: ignore[type-arg]
 TrustedPublishing = Literal[True, False, "auto"]
 Builder = Literal["cibuildwheel", "native"]
 OS_NAMES = ("linux", "macos", "windows")
+WheelKind = Literal["pure", "cpython", "abi3", "platform"]
+# What each kind of wheel is, in the words the docs and errors use.
+WHEEL_KINDS: dict[str, str] = {
+    "pure": "one py3-none-any wheel",
+    "cpython": "cpXY-cpXY per Python and platform (extension modules)",
+    "abi3": "cpXY-abi3 per platform, built for the lowest Python (stable ABI extension modules)",
+    "platform": "py3-none-<platform>, one per platform (a library loaded with ctypes or cffi)",
+}
 
 
 @dataclass(frozen=True)
@@ -111,18 +119,32 @@ class Config:
     platforms: tuple[Platform, ...] = tuple(KNOWN_PLATFORMS[name] for name in DEFAULT_PLATFORMS)
     python: str = defaults.PYTHON
     pythons: tuple[str, ...] = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
-    test_command: str | None = None
+    test_command: str | None = None  # the one for every OS; see test_command_for
+    test_commands: Mapping[str, str] = field(default_factory=FrozenDict)  # os name -> command (per-OS table)
     test_requires: tuple[str, ...] = ()
     before_build: Mapping[str, str] = field(default_factory=FrozenDict)  # os name -> shell command
-    environment: Mapping[str, str] = field(default_factory=FrozenDict)
+    environment: Mapping[str, str] = field(default_factory=FrozenDict)  # for every OS; see environment_for
+    os_environment: Mapping[str, Mapping[str, str]] = field(default_factory=FrozenDict)  # os name -> its own
     dist_dir: str = defaults.DIST_DIR
     pure_python: bool | None = None  # None: detected from the project's build configuration
+    wheel: WheelKind | None = None  # None: "pure" or "cpython", from pure_python or its detection
+    sdist: bool = True
+    # CPythons the python range admits that cibuildwheel does not build: version -> why
+    pythons_left_out: Mapping[str, str] = field(default_factory=FrozenDict)
     builder: Builder = defaults.BUILDER
     fallback_version: str | None = None
     prerelease_labels: Mapping[str, str] = field(default_factory=lambda: FrozenDict(DEFAULT_PRERELEASE_LABELS))
     repositories: Mapping[str, Repository] = field(default_factory=lambda: FrozenDict(default_repositories()))
     routes: Routes = field(default_factory=Routes)
     env_name: str = defaults.ENV_NAME
+
+    def test_command_for(self, os_name: str) -> str | None:
+        """The test command on ``os_name``: its own from a per-OS table, else the common one."""
+        return self.test_commands.get(os_name, self.test_command)
+
+    def environment_for(self, os_name: str) -> dict[str, str]:
+        """The build environment on ``os_name``: the common variables, then that OS's own."""
+        return {**self.environment, **self.os_environment.get(os_name, {})}
 
     def repository(self, name: str) -> Repository:
         try:
@@ -235,6 +257,8 @@ TOP_KEYS = (
     "environment",
     "dist-dir",
     "pure-python",
+    "wheel",
+    "sdist",
     "builder",
     "fallback-version",
     "prerelease-labels",
@@ -297,7 +321,13 @@ def parse_config(
                 raise _fail("python", python, f"CPython versions that project.requires-python = "
                             f'"{requires_python}" also admits')
 
-    test_command = _str(table, "test-command", "test-command", None)
+    left_out = _pythons_left_out(python) if expand_pythons else {}
+    test_command: str | None = None
+    test_commands: dict[str, str] = {}
+    if isinstance(table.get("test-command"), dict):
+        test_commands = _per_os(table, "test-command")
+    else:
+        test_command = _str(table, "test-command", "test-command", None)
     test_requires = _str_list(table, "test-requires", "test-requires") or ()
 
     before_build: dict[str, str] = {}
@@ -305,24 +335,21 @@ def parse_config(
     if isinstance(raw_before, str):
         before_build = dict.fromkeys(OS_NAMES, raw_before)
     elif raw_before is not None:
-        before_build = _str_table(table, "before-build", "before-build") or {}
-        for os_name in before_build:
-            if os_name not in OS_NAMES:
-                raise ConfigError(
-                    f"[{TABLE}] unknown key before-build.{os_name}{_did_you_mean(os_name, OS_NAMES)}",
-                    f"allowed keys in before-build: {', '.join(OS_NAMES)} (or one string for all)",
-                )
+        before_build = _per_os(table, "before-build")
 
-    environment = _str_table(table, "environment", "environment") or {}
-    for key in environment:
-        if not _ENV_VAR.match(key):
-            raise ConfigError(
-                f'[{TABLE}] environment has the key "{key}": expected an environment variable name '
-                "([A-Za-z_][A-Za-z0-9_]*)"
-            )
+    environment, os_environment = _environment(table.get("environment", {}))
 
     dist_dir = _str(table, "dist-dir", "dist-dir", defaults.DIST_DIR)
     pure_python = _bool(table, "pure-python", "pure-python", None)
+    wheel = _str(table, "wheel", "wheel", None)
+    if wheel is not None and wheel not in WHEEL_KINDS:
+        raise _fail("wheel", wheel, " or ".join(f'"{k}"' for k in WHEEL_KINDS), _did_you_mean(wheel, WHEEL_KINDS))
+    if wheel is not None and pure_python is not None and pure_python != (wheel == "pure"):
+        raise ConfigError(
+            f'[{TABLE}] pure-python = {str(pure_python).lower()} contradicts wheel = "{wheel}"',
+            'remove pure-python: wheel = "pure" is the pure-Python project, every other kind has compiled parts',
+        )
+    sdist = _bool(table, "sdist", "sdist", True)
     builder = _str(table, "builder", "builder", defaults.BUILDER)
     if builder not in ("cibuildwheel", "native"):
         raise _fail(
@@ -381,11 +408,16 @@ def parse_config(
         python=python,
         pythons=pythons,
         test_command=test_command,
+        test_commands=FrozenDict(test_commands),
         test_requires=test_requires,
         before_build=FrozenDict(before_build),
         environment=FrozenDict(environment),
+        os_environment=FrozenDict({k: FrozenDict(v) for k, v in os_environment.items()}),
         dist_dir=dist_dir,
         pure_python=pure_python,
+        wheel=wheel,
+        sdist=sdist,
+        pythons_left_out=FrozenDict(left_out),
         builder=builder,
         fallback_version=fallback,
         prerelease_labels=FrozenDict(labels),
@@ -393,6 +425,69 @@ def parse_config(
         routes=routes,
         env_name=env_name,
     )
+
+
+def _per_os(table: Mapping[str, Any], key: str) -> dict[str, str]:
+    """A per-OS table of strings (``{ linux = "...", macos = "..." }``), keys checked."""
+    values = _str_table(table, key, key) or {}
+    for os_name in values:
+        if os_name not in OS_NAMES:
+            raise ConfigError(
+                f"[{TABLE}] unknown key {key}.{os_name}{_did_you_mean(os_name, OS_NAMES)}",
+                f"allowed keys in {key}: {', '.join(OS_NAMES)} (or one string for all)",
+            )
+    return values
+
+
+def _environment(raw: Any) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """``environment``: variables for every OS, and per-OS tables (``linux = { CC = "gcc" }``)."""
+    if not isinstance(raw, dict):
+        raise _fail("environment", raw, "a table of strings (or of per-OS tables: linux, macos, windows)")
+    common: dict[str, str] = {}
+    per_os: dict[str, dict[str, str]] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict) and key in OS_NAMES:
+            per_os[key] = _str_table(raw, key, f"environment.{key}") or {}
+            names: Any = per_os[key]
+        elif isinstance(value, str):
+            common[key] = value
+            names = (key,)
+        else:
+            raise _fail(f"environment.{key}", value, "a string" + (" or a table of strings" if key in OS_NAMES else ""))
+        for name in names:
+            if not _ENV_VAR.match(name):
+                raise ConfigError(
+                    f'[{TABLE}] environment has the key "{name}": expected an environment variable name '
+                    "([A-Za-z_][A-Za-z0-9_]*)"
+                )
+    return common, per_os
+
+
+# CPythons cibuildwheel 4 does not build (by default): version -> why, in the words plan prints.
+PRERELEASE_PYTHONS = ("3.16", "3.17")
+LEFT_OUT_PYTHONS: dict[str, str] = {
+    **{f"3.{m}": "cibuildwheel 4 no longer builds it" for m in range(6, 9)},
+    **dict.fromkeys(PRERELEASE_PYTHONS, 'a pre-release CPython: cibuildwheel builds it only with enable = '
+                    '["cpython-prerelease"] in [tool.cibuildwheel], and the plan does not count it'),
+}
+
+
+def _pythons_left_out(spec: str) -> dict[str, str]:
+    """The CPythons in ``spec`` that the plan leaves out, and why (so ``plan`` can say so)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        specifier = SpecifierSet(spec)
+    except InvalidSpecifier:
+        return {}  # reported by _pythons
+    def admits(py: str) -> bool:
+        return specifier.contains(f"{py}.0", prereleases=True) or specifier.contains(f"{py}.99", prereleases=True)
+
+    # An open range (">=3.9") admits every future CPython: only a bounded one names pre-releases.
+    bounded = not admits("3.99")
+    return {
+        py: why for py, why in LEFT_OUT_PYTHONS.items() if admits(py) and (bounded or py not in PRERELEASE_PYTHONS)
+    }
 
 
 def _pythons(spec: str, path: str) -> tuple[str, ...]:

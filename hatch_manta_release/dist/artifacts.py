@@ -537,6 +537,10 @@ def _strip_ansi(text: str) -> str:
 def _describe(wheel: ExpectedWheel) -> str:
     if wheel.platform is None:
         return "the py3-none-any wheel"
+    if wheel.kind == "platform":
+        return f"the {wheel.platform} py3-none wheel ({wheel.identifier})"
+    if wheel.kind == "abi3":
+        return f"the {wheel.platform} abi3 wheel for CPython {wheel.python} and later ({wheel.identifier})"
     return f"{wheel.platform} CPython {wheel.python} wheel ({wheel.identifier})"
 
 
@@ -569,6 +573,8 @@ def _summarise(plan: Plan, absent: dict[str, list[str]], report: CheckReport) ->
     for platform, pythons in absent.items():
         if platform == "py3-none-any":
             parts.append("the py3-none-any wheel")
+        elif plan.wheel_kind in ("abi3", "platform"):
+            parts.append(f"{platform} (its {plan.wheel_kind} wheel)")
         elif len(pythons) == len(plan.pythons):
             parts.append(f"{platform} (every Python)")
         else:
@@ -587,7 +593,11 @@ def _completeness(
     if sdists:
         for s in sdists:
             report.expected[s.filename] = "the sdist"
-    elif require_sdist:
+            if plan.sdist_problem:
+                add(Finding("warning", plan.sdist_problem, s.filename,
+                            "set sdist = false in [tool.manta-release] to ship wheels only, or build the library "
+                            "in a hatch build hook and list it in hatch's artifacts so the sdist can build it"))
+    elif require_sdist and plan.sdist_expected:
         report.missing.append(f"the sdist {plan.sdist}")
 
     in_slice = [w for w in plan.wheels if w.platform is None or w.platform in slice_names]
