@@ -27,7 +27,7 @@ from hatch_manta_release.core.project import load_project
 from hatch_manta_release.core.tags import channel_of
 from hatch_manta_release.dist.artifacts import check_dist, read_dist
 from tests.support.indexes import write_sdist, write_wheel
-from tests.support.projects import hatch_env, make_config_only_project
+from tests.support.projects import hatch_env, installs_and_loads, make_config_only_project
 
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 CP = f"cp{sys.version_info.major}{sys.version_info.minor}"
@@ -183,20 +183,6 @@ def test_cibuildwheel_gets_the_os_environment_and_test_command(tmp_path: Path) -
 def cli(project: Path, *args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "hatch_manta_release", "--root", str(project), *args],
                           capture_output=True, text=True, env=hatch_env(tmp), check=False, timeout=600)
-
-
-def installs_and_loads(dist: Path, venv: Path) -> str:
-    """Install sample==1.2.0 from dist/ alone into a fresh venv and call its compiled part."""
-    subprocess.run([sys.executable, "-m", "virtualenv", "-q", str(venv)], check=True, capture_output=True)
-    python = venv / "bin" / "python"
-    install = subprocess.run([str(python), "-m", "pip", "install", "--isolated", "--no-index", "--find-links",
-                              str(dist), "sample==1.2.0"], capture_output=True, text=True, check=False)
-    assert install.returncode == 0, install.stdout + install.stderr
-    probe = subprocess.run([str(python), "-c", "import sample; print(sample.add(2, 3), sample.__file__)"],
-                           capture_output=True, text=True, cwd=venv, check=True)
-    five, location = probe.stdout.split()
-    assert five == "5" and str(venv) in location
-    return location
 
 
 @pytest.mark.slow

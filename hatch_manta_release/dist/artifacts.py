@@ -624,8 +624,9 @@ def _completeness(
                     "a py3-none-any wheel, but the project has compiled parts: it would install on every platform "
                     "without its native library",
                     w.filename,
-                    'mark the wheel platform-specific in the build hook (build_data["pure_python"] = False, '
-                    'build_data["infer_tag"] = True), or set pure-python = true in [tool.manta-release]',
+                    'set wheel = "platform", "cpython" or "abi3" in [tool.manta-release] with an empty '
+                    "[tool.hatch.build.hooks.manta-release] table (the plugin's hook writes the tag), or set "
+                    "pure-python = true",
                 )
             )
         elif _free_threaded(w):

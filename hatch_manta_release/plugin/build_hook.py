@@ -37,9 +37,13 @@ class MantaReleaseBuildHook(BuildHookInterface):  # type: ignore[type-arg]
 
     def _set_wheel_tag(self, build_data: dict[str, Any]) -> None:
         """The tag ``wheel`` asks for (a project hook's own explicit ``tag`` is left alone)."""
+        from hatch_manta_release.core.errors import MantaError
         from hatch_manta_release.core.project import load_project
 
-        config = load_project(self.root).config
+        try:
+            config = load_project(self.root).config
+        except MantaError as e:  # SystemExit: hatchling would wrap an exception in a traceback
+            raise SystemExit(f"manta-release: {e.message}" + (f" ({e.hint})" if e.hint else "")) from None
         if config.wheel in (None, "pure") or "tag" in build_data:
             return
         build_data["pure_python"] = False

@@ -297,3 +297,17 @@ def make_config_only_project(path: Path, kind: str, *, manta: str = "", plugin: 
     if tag:
         git(path, "tag", tag)
     return path
+
+
+def installs_and_loads(dist: Path, venv: Path, version: str = "1.2.0") -> str:
+    """Install ``sample==version`` from ``dist`` alone (``--isolated --no-index``) into a fresh venv
+    and call its compiled part from outside the project; returns where it was imported from."""
+    subprocess.run([sys.executable, "-m", "virtualenv", "-q", str(venv)], check=True, capture_output=True)
+    python = venv / "bin" / "python"
+    install = run([str(python), "-m", "pip", "install", "--isolated", "--no-index", "--find-links", str(dist),
+                   f"sample=={version}"], cwd=venv, check=False)
+    assert install.returncode == 0, install.stdout + install.stderr
+    probe = run([str(python), "-c", "import sample; print(sample.add(2, 3), sample.__file__)"], cwd=venv)
+    five, location = probe.stdout.split()
+    assert five == "5" and str(venv) in location, probe.stdout
+    return location
