@@ -625,8 +625,8 @@ def _completeness(
                     "without its native library",
                     w.filename,
                     'set wheel = "platform", "cpython" or "abi3" in [tool.manta-release] with an empty '
-                    "[tool.hatch.build.hooks.manta-release] table (the plugin's hook writes the tag), or set "
-                    "pure-python = true",
+                    "[tool.hatch.build.hooks.manta-release] table, or mark it in your own build hook "
+                    '(build_data["pure_python"] = False, build_data["infer_tag"] = True), or set pure-python = true',
                 )
             )
         elif _free_threaded(w):
