@@ -59,8 +59,8 @@ def test_wheel_and_sdist_keys() -> None:
     assert config(wheel="platform", sdist=False).sdist is False
     with pytest.raises(ConfigError) as bad:
         config(wheel="platfrom")
-    assert str(bad.value.message) == ('[tool.manta-release] wheel = "platfrom": expected "pure" or "cpython" or '
-                                      '"abi3" or "platform" (did you mean \'platform\'?)')
+    assert str(bad.value.message) == ('[tool.manta-release] wheel = "platfrom": expected one of: pure, cpython, '
+                                      "abi3, platform (did you mean 'platform'?)")
     with pytest.raises(ConfigError) as contradiction:
         config(wheel="platform", pure_python=True)
     assert "pure-python = true contradicts wheel = \"platform\"" in contradiction.value.message

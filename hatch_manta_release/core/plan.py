@@ -19,6 +19,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion
 
 from hatch_manta_release.core.config import Config, Repository
+from hatch_manta_release.core.names import filename_part
 from hatch_manta_release.core.platforms import Platform, build_identifiers
 from hatch_manta_release.core.project import Project, ProjectInfo, load_project
 from hatch_manta_release.core.version import VERSION_ENV, ResolvedVersion, resolve_version
@@ -223,25 +224,24 @@ def channel_name(channel: str) -> str:
 
 def sdist_filename(project: str, version: str) -> str:
     """The sdist name PEP 625 prescribes (normalised name, underscores)."""
-    return f"{normalized_filename_part(project)}-{version}.tar.gz"
+    return f"{filename_part(project)}-{version}.tar.gz"
 
 
 def pure_wheel_filename(project: str, version: str) -> str:
     """The name of a pure-Python project's one wheel."""
-    return f"{normalized_filename_part(project)}-{version}-py3-none-any.whl"
+    return f"{filename_part(project)}-{version}-py3-none-any.whl"
 
-
-def normalized_filename_part(project: str) -> str:
-    return re.sub(r"[-_.]+", "_", project).lower()
 
 
 def is_pure_python(info: ProjectInfo, config: Config) -> bool:
     """Whether the project builds one ``py3-none-any`` wheel (no cibuildwheel needed).
 
-    Explicit ``pure-python`` wins; otherwise a project with a hatch build hook (other than ours
+    An explicit ``wheel`` kind or ``pure-python`` wins; otherwise a project with a hatch build hook (other than ours
     or hatch-vcs's), a non-hatchling backend or its own ``[tool.cibuildwheel]`` table is treated
     as having compiled parts.
     """
+    if config.wheel is not None:
+        return config.wheel == "pure"
     if config.pure_python is not None:
         return config.pure_python
     backend = info.raw.get("build-system", {}).get("build-backend", "")
@@ -347,6 +347,8 @@ def make_plan(project: Project, *, repository: str | None = None) -> Plan:
     if resolved.is_release:
         kind = "pre-release" if resolved.channel == "prerelease" else "final release"
         reason = f"{resolved.tag.tag if resolved.tag else f'version {resolved.version}'} is a {kind}"
+        if resolved.tag and resolved.tag.note:
+            reason += f"; {resolved.tag.note}"  # `v1.0.0-1`: say which reading routed it
     elif resolved.source == "fallback":
         reason = "no release tag: a build only, nothing is published"
     elif resolved.source == "environment":
