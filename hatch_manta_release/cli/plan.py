@@ -79,6 +79,8 @@ def render(plan: Plan, out: Output) -> None:
     """The plan as two tables: the decision, then the artifacts a complete release holds."""
     out.display_markup(decision_table(plan))
     out.display_markup(artifacts_table(plan))
+    for python, why in plan.pythons_left_out:
+        out.display_note(f"CPython {python} is in the python range but not planned: {why}")
 
 
 def decision_table(plan: Plan) -> Table:
@@ -148,21 +150,24 @@ def artifacts_table(plan: Plan) -> Table:
     from hatch_manta_release.core.plan import pure_wheel_filename
 
     artifacts = Table(
-        title=f"Expected artifacts in {escape(plan.dist_dir)}/: {1 + len(plan.wheels)} files",
+        title=f"Expected artifacts in {escape(plan.dist_dir)}/: {int(plan.sdist_expected) + len(plan.wheels)} files",
         title_style="",
     )
     artifacts.add_column("Artifact", style="bold", no_wrap=True)
     artifacts.add_column("Platform", no_wrap=True)
     artifacts.add_column("Runner", no_wrap=True)
     artifacts.add_column("File or cibuildwheel build identifiers")
-    artifacts.add_row("sdist", "", "", escape(plan.sdist))
+    if plan.sdist_expected:
+        artifacts.add_row("sdist", "", "", escape(plan.sdist))
     if plan.pure_python:
         artifacts.add_row("wheel", "any", "", escape(pure_wheel_filename(plan.project, plan.version)))
         return artifacts
     for platform in plan.platforms:
         identifiers = plan.build_identifiers(platform.name)
+        count = sum(1 for w in plan.wheels if w.platform == platform.name)
+        kind = f" ({plan.wheel_kind})" if plan.wheel_kind in ("abi3", "platform") else ""
         artifacts.add_row(
-            f"{len(identifiers)} wheel{'s' if len(identifiers) != 1 else ''}",
+            f"{count} wheel{'s' if count != 1 else ''}{kind}",
             platform.name,
             platform.runner,
             " ".join(identifiers),

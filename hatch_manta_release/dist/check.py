@@ -273,7 +273,14 @@ def _completeness(plan: Plan, usable: list[Artifact], report: CheckReport, *, re
     sdists = [a for a in usable if a.kind == "sdist"]
     for s in sdists:
         report.expected[s.filename] = "the sdist"
-    if not sdists and require_sdist:
+        if plan.sdist_problem:
+            report.findings.append(Finding(
+                "warning", plan.sdist_problem,
+                "set sdist = false in [tool.manta-release] to ship wheels only, or build the library in a hatch "
+                "build hook and list it in hatch's artifacts so the sdist can build it",
+                s.filename,
+            ))
+    if not sdists and require_sdist and plan.sdist_expected:
         report.missing.append(f"the sdist {plan.sdist}")
     absent = _expected_wheels(plan, wheels, report)
     for w in wheels:
@@ -309,8 +316,9 @@ def _unexpected_wheel(plan: Plan, wheel: Artifact) -> Finding:
             "error",
             "a py3-none-any wheel, but the project has compiled parts: it would install on every platform "
             "without its native library",
-            'mark the wheel platform-specific in the build hook (build_data["pure_python"] = False, '
-            'build_data["infer_tag"] = True), or set pure-python = true in [tool.manta-release]',
+            'set wheel = "platform", "cpython" or "abi3" in [tool.manta-release] with an empty '
+            "[tool.hatch.build.hooks.manta-release] table, or mark it in your own build hook "
+            '(build_data["pure_python"] = False, build_data["infer_tag"] = True), or set pure-python = true',
             wheel.filename,
         )
     if _free_threaded(wheel):
@@ -337,6 +345,10 @@ def _missing_finding(plan: Plan, absent: dict[str, list[str]], report: CheckRepo
 def _describe(wheel: ExpectedWheel) -> str:
     if wheel.platform is None:
         return "the py3-none-any wheel"
+    if wheel.kind == "platform":
+        return f"the {wheel.platform} py3-none wheel ({wheel.identifier})"
+    if wheel.kind == "abi3":
+        return f"the {wheel.platform} abi3 wheel for CPython {wheel.python} and later ({wheel.identifier})"
     return f"{wheel.platform} CPython {wheel.python} wheel ({wheel.identifier})"
 
 
@@ -369,6 +381,8 @@ def _summarise(plan: Plan, absent: dict[str, list[str]], report: CheckReport) ->
     for platform, pythons in absent.items():
         if platform == "py3-none-any":
             parts.append("the py3-none-any wheel")
+        elif plan.wheel_kind in ("abi3", "platform"):
+            parts.append(f"{platform} (its {plan.wheel_kind} wheel)")
         elif len(pythons) == len(plan.pythons):
             parts.append(f"{platform} (every Python)")
         else:
