@@ -329,3 +329,177 @@ def make_lab(settings: Any, work: Path) -> WanLab:
         handshake_rtts=int(os.environ.get("BENCH_WAN_HANDSHAKE_RTTS", "2")),
     )
     return WanLab(settings, work, link)
+
+
+def _phases(stats: _wan.Stats, started: float, ended: float) -> str:
+    """Where one run's time went, read from the proxy's timestamps of its requests."""
+    ex = sorted(stats.exchanges, key=lambda e: e.received)
+    if not ex:
+        return f"total={fmt(ended - started)} (no request)"
+    gets = [e for e in ex if e.method == "GET"]
+    posts = [e for e in ex if e.method == "POST"]
+    parts = [f"total={fmt(ended - started)}", f"before-first-request={fmt(min(e.accepted for e in ex) - started)}"]
+    if gets:
+        parts.append(f"query={fmt(gets[0].answered - gets[0].accepted)}")
+    if gets and posts:
+        parts.append(f"query-to-first-post={fmt(posts[0].accepted - gets[0].answered)}")
+    if posts:
+        first = posts[0]
+        parts.append(f"first-post={fmt(first.answered - first.accepted)}")
+        parallel = [e for e in posts[1:] if e.received < first.answered]
+        if not parallel and len(posts) > 1:
+            parts.append(f"rest={fmt(posts[-1].answered - first.answered)}")
+        parts.append(f"after-last-answer={fmt(ended - max(e.answered for e in ex))}")
+        busy = sum(e.answered - e.received for e in posts)
+        span = max(e.answered for e in posts) - min(e.accepted for e in posts)
+        parts.append(f"mean-uploads-in-flight={busy / span:.1f}")
+    return " ".join(parts)
+
+
+def bench_timeline_wan(lab: WanLab) -> list[str]:
+    """One run of each side through the stand-in, its time split by what the proxy saw (after one warm-up)."""
+    files = lab.files
+    project = lab.project("publish-project", files)
+    one_project = lab.project("publish-1-project", files[:1])
+    sides = {
+        f"publish-40 ours --jobs {lab.jobs}": (lab.ours(project, "--jobs", str(lab.jobs)), lab.empty),
+        "publish-40 twine": (lab.twine(files), lab.empty),
+        f"republish-40 ours --jobs {lab.jobs}": (lab.ours(project, "--jobs", str(lab.jobs)), lab.full(files)),
+        "publish-1 ours": (lab.ours(one_project, "--allow-missing"), lab.empty),
+        "publish-1 twine": (lab.twine(files[:1]), lab.empty),
+    }
+    uv = lab.uv_publish(files[:1])
+    if uv is not None:
+        sides["publish-1 uv"] = (uv, lab.empty)
+    lines = []
+    for label, (measure, prepare) in sides.items():
+        for _ in range(2):  # a warm-up, then the run read
+            prepare()
+            cpu = time.process_time()  # this process does nothing else meanwhile: the stand-in's own CPU time
+            started = time.monotonic()
+            measure()
+            ended = time.monotonic()
+            cpu = time.process_time() - cpu
+        phases = _phases(lab.proxy.stats, started, ended)
+        lines.append(f"wan-timeline {label}: {phases} stand-in-cpu={fmt(cpu)}")
+    return lines
+
+
+# ----------------------------------------------------------------------------- prototypes of changes
+#
+# What a change to the publisher would move, measured before anyone makes it: the real
+# ``manta-release publish``, started through a small wrapper that changes one thing at run time
+# (hatch_manta_release/publish/ itself is not touched). Each is the least code that shows the
+# effect, not the way to write it in the publisher.
+
+_WRAPPER_HEAD = """\
+import sys, threading, tomllib
+from pathlib import Path
+root = Path(sys.argv[sys.argv.index('--root') + 1])
+data = tomllib.loads((root / 'pyproject.toml').read_text())
+index_url = data['tool']['manta-release']['repositories']['bench']['index-url']
+project = data['project']['name']
+"""
+
+# The index query started at once, in a thread, while the start-up (plan, reading and hashing dist/,
+# the check, importing twine) runs; the publisher's own query then takes its answer.
+_PREFETCH = """\
+import requests
+from requests.adapters import HTTPAdapter
+session = requests.Session()
+adapter = HTTPAdapter(max_retries=0)
+session.mount('http://', adapter)
+found = {}
+def fetch():
+    try:
+        found['r'] = session.get(index_url.rstrip('/') + '/' + project + '/', timeout=60,
+                                 headers={'Accept': 'text/html', 'Cache-Control': 'no-cache'})
+    except BaseException as e:
+        found['e'] = e
+worker = threading.Thread(target=fetch, daemon=True)
+worker.start()
+import hatch_manta_release.publish.index as index_mod
+import hatch_manta_release.publish.run as run_mod
+from hatch_manta_release.publish.http import Response
+original = run_mod.existing_files
+first = [True]
+def existing_files(*args, **kwargs):
+    if not first[0]:
+        return original(*args, **kwargs)
+    first[0] = False
+    worker.join()
+    if 'e' in found:
+        raise found['e']
+    r = found['r']
+    if r.status_code == 404:
+        return {}
+    response = Response(r.status_code, r.reason or '', r.url, r.content, {k.lower(): v for k, v in r.headers.items()})
+    return index_mod._from_html(response)
+run_mod.existing_files = existing_files
+"""
+
+# The first upload reuses the query's connection (same host, as on TestPyPI, devpi, pypiserver).
+_REUSE = """\
+import hatch_manta_release.publish.upload as upload_mod
+original_open = upload_mod.Uploaders._open
+opened = [False]
+def _open(self, url, timeout):
+    repository = original_open(self, url, timeout)
+    if not opened[0] and threading.current_thread() is threading.main_thread():
+        opened[0] = True
+        repository.session.mount('http://', adapter)
+    return repository
+upload_mod.Uploaders._open = _open
+"""
+
+_WRAPPER_TAIL = """\
+from hatch_manta_release.cli.main import main
+sys.argv = ['manta-release', *sys.argv[1:]]
+main()
+"""
+
+VARIANTS = {
+    "prefetch": _WRAPPER_HEAD + _PREFETCH + _WRAPPER_TAIL,
+    "prefetch+reuse": _WRAPPER_HEAD + _PREFETCH + _REUSE + _WRAPPER_TAIL,
+}
+
+
+def _variant(lab: WanLab, project: Path, program: str | None, *extra: str) -> Callable[[], None]:
+    if program is None:
+        return lab.ours(project, *extra)
+    cmd = [sys.executable, "-c", program, "--root", str(project), "publish", *extra]
+    env = clean_env(**{_publish.TOKEN_ENV: lab.index.password})
+    return lambda: run(cmd, cwd=project, env=env, timeout=600) and None
+
+
+def bench_variants_wan(lab: WanLab) -> list[str]:
+    """Ours as it is and with prototypes of changes, through the stand-in, beside twine."""
+    files = lab.files
+    project = lab.project("publish-project", files)
+    one = lab.project("publish-1-project", files[:1])
+    lines = []
+    for name, proj, sel, extra in (
+        ("publish-40-wan", project, files, ("--jobs", str(lab.jobs))),
+        ("publish-1-wan", one, files[:1], ("--allow-missing",)),
+    ):
+        check, net = lab.expect(sel), dict[str, _wan.Stats]()
+        cases = {"as-is": _side(lab, _variant(lab, proj, None, *extra), lab.empty, check, net, "as-is")}
+        for key, program in VARIANTS.items():
+            cases[key] = _side(lab, _variant(lab, proj, program, *extra), lab.empty, check, net, key)
+        if name == "publish-40-wan":
+            j8 = ("--jobs", "8")
+            cases["jobs8"] = _side(lab, _variant(lab, proj, None, *j8), lab.empty, check, net, "jobs8")
+            program = VARIANTS["prefetch+reuse"]
+            cases["jobs8+prefetch+reuse"] = _side(
+                lab, _variant(lab, proj, program, *j8), lab.empty, check, net, "jobs8+prefetch+reuse"
+            )
+        cases["twine"] = _side(lab, lab.twine(sel), lab.empty, check, net, "twine")
+        interleaved(cases, lab.settings.wan_runs)
+        twine = cases["twine"].median
+        for key, case in cases.items():
+            if key != "twine":
+                lines.append(
+                    f"wan-variants {name} {key}: ours={fmt(case.median)} twine={fmt(twine)} "
+                    f"ratio={case.median / twine:.2f} net=({net[key].summary()})"
+                )
+    return lines

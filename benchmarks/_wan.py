@@ -74,6 +74,9 @@ class Exchange:
     up_bytes: int
     down_bytes: int
     first_on_connection: bool
+    accepted: float = 0.0  # time.monotonic() of the connection's accept, the request's first bytes, the answer
+    received: float = 0.0
+    answered: float = 0.0
 
 
 @dataclass
@@ -187,7 +190,8 @@ class WanProxy:
         link = self.link
         self.stats.connections += 1
         conn = self.stats.connections
-        ready = loop.time() + link.handshake_rtts * link.rtt  # handshakes done: the first byte may leave
+        accepted = loop.time()  # the event loop's clock is time.monotonic()
+        ready = accepted + link.handshake_rtts * link.rtt  # handshakes done: the first byte may leave
         free = {"up": ready, "down": 0.0}  # when each direction of this connection's link is free again
         first = True
         try:
@@ -206,7 +210,11 @@ class WanProxy:
                 close = _wants_close(version, headers)
                 response = _client_response(response, method, close)
                 await _sleep_until(loop, self._schedule(free, "down", loop.time(), len(response)))
-                self.stats.exchanges.append(Exchange(conn, method, path, status, len(request), len(response), first))
+                self.stats.exchanges.append(
+                    Exchange(
+                        conn, method, path, status, len(request), len(response), first, accepted, started, loop.time()
+                    )
+                )
                 writer.write(response)
                 await writer.drain()
                 first = False

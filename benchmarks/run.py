@@ -348,8 +348,12 @@ FIGURES: dict[str, Callable[[Lab], list[str]]] = {
     "publish-1-wan": lambda lab: [_publish_wan.bench_publish_one_wan(lab.wan())],
     # on request only (--only): ours at --jobs 1, 2, 4, 8, 16 through the stand-in, with twine (a few minutes)
     "publish-40-wan-jobs": lambda lab: _publish_wan.bench_jobs_wan(lab.wan()),
+    # on request only: where one run of each side spends its time, read from the stand-in's timestamps
+    "wan-timeline": lambda lab: _publish_wan.bench_timeline_wan(lab.wan()),
+    # on request only: ours with prototypes of changes to the publisher (applied at run time, from outside)
+    "wan-variants": lambda lab: _publish_wan.bench_variants_wan(lab.wan()),
 }
-ON_REQUEST = ("publish-40-wan-jobs",)
+ON_REQUEST = ("publish-40-wan-jobs", "wan-timeline", "wan-variants")
 
 
 def main(argv: list[str] | None = None) -> int:
