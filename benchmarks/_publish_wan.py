@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import resource
 import shutil
 import sys
 import time
@@ -168,11 +169,19 @@ def _side(
     """A case whose run is checked against the index afterwards and whose traffic is kept in ``net`` (last run)."""
 
     def go() -> None:
+        before = _children_cpu()
         measure()
+        lab.proxy.stats.client_cpu = _children_cpu() - before
         net[key] = lab.proxy.stats
         check()
 
     return Case(go, prepare)
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children: the client just run (the index is still running)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _line(name: str, cases: dict[str, Case], net: dict[str, _wan.Stats], floors: list[str], what: str) -> str:

@@ -83,11 +83,13 @@ class Exchange:
 class Stats:
     connections: int = 0
     exchanges: list[Exchange] = field(default_factory=list)
+    client_cpu: float | None = None  # CPU seconds (user + system) of the client's process, set by the figure
 
     def summary(self) -> str:
         posts = sum(1 for e in self.exchanges if e.method == "POST")
         gets = sum(1 for e in self.exchanges if e.method == "GET")
-        return f"{self.connections} conn, {posts} POST, {gets} GET"
+        cpu = "" if self.client_cpu is None else f", client CPU {self.client_cpu:.2f}s"
+        return f"{self.connections} conn, {posts} POST, {gets} GET{cpu}"
 
 
 class _Shared:
