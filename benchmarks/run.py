@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -366,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs:
         settings = Settings(**{**settings.__dict__, "runs": args.runs})
     WORK.mkdir(parents=True, exist_ok=True)
+    # A run stopped with SIGTERM (a CI timeout, `kill`) still stops the index servers it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     lab = Lab(settings)
     print(machine(), file=sys.stderr, flush=True)
     start = time.perf_counter()
@@ -379,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(line, flush=True)
     finally:
         lab.close()
-    print(f"# {'quick' if settings.quick else 'full'} run: {time.perf_counter() - start:.1f}s", file=sys.stderr)
+    load = f" (load {os.getloadavg()[0]:.2f} at the end)" if hasattr(os, "getloadavg") else ""
+    print(f"# {'quick' if settings.quick else 'full'} run: {time.perf_counter() - start:.1f}s{load}", file=sys.stderr)
     return 0
 
 
