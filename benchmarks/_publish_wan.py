@@ -297,10 +297,13 @@ def bench_proxy_check(lab: WanLab) -> str:
     lab.empty()
     med = sorted(range(3), key=lambda i: through[i])[1]
     error = through[med] / predicted[med] - 1
-    if abs(error) > 0.25:
+    # Far off the model: the stand-in is broken. Somewhat off: the machine is busy (the proxy's timers and
+    # the index wait for a CPU), which a figure must say rather than stop a CI run for.
+    if abs(error) > 0.5:
         raise RuntimeError(f"the network stand-in is off its model by {error:+.0%}: fix _wan.py before reading figures")
+    busy = " (more than 25% off: the machine is busy, read the -wan figures with care)" if abs(error) > 0.25 else ""
     return (
-        f"wan-check measured={fmt(through[med])} predicted={fmt(predicted[med])} error={error:+.1%} "
+        f"wan-check measured={fmt(through[med])} predicted={fmt(predicted[med])} error={error:+.1%}{busy} "
         f"direct={fmt(direct[med])} [one bare POST of {f.stat().st_size // 1024} KiB on a new connection through "
         f"{link.describe()}; predicted = {link.handshake_rtts} RTT handshake + 1 RTT + bytes at the cap + the index's "
         "own time measured directly]"
