@@ -46,6 +46,15 @@ class _Endpoint:
     simple_url: str
 
 
+def _runner(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> Callable[[], None]:
+    """A measured side: the command, which must succeed."""
+
+    def go() -> None:
+        run(cmd, cwd=cwd, env=env, timeout=600)
+
+    return go
+
+
 def uv_command() -> list[str] | None:
     """``uv`` next to this interpreter, else on PATH; None when it is not installed."""
     local = Path(sys.executable).parent / "uv"
@@ -59,7 +68,7 @@ def remote_jobs() -> int:
     """The parallel uploads our publisher picks for an index that is not on this machine."""
     from hatch_manta_release.publish.run import default_jobs
 
-    return default_jobs("https://upload.pypi.org/legacy/")
+    return int(default_jobs("https://upload.pypi.org/legacy/"))
 
 
 class WanLab:
@@ -102,7 +111,7 @@ class WanLab:
     def ours(self, project: Path, *extra: str) -> Callable[[], None]:
         cmd = [*_publish._manta_release(), "--root", str(project), "publish", *extra]
         env = clean_env(**{_publish.TOKEN_ENV: self.index.password})
-        return lambda: run(cmd, cwd=project, env=env, timeout=600) and None
+        return _runner(cmd, env, project)
 
     def twine(self, files: list[Path], *, skip_existing: bool = False, check: bool = True) -> Callable[[], None]:
         args = ["upload", "--non-interactive", "--disable-progress-bar", "--repository-url", self.proxy.url]
@@ -127,7 +136,7 @@ class WanLab:
         cmd = [*self.uv, "publish", "--publish-url", self.proxy.url, *check, *map(str, files)]
         env = clean_env(UV_PUBLISH_USERNAME=self.index.username, UV_PUBLISH_PASSWORD=self.index.password)
         env.update(UV_NO_PROGRESS="1", UV_OFFLINE="0", UV_CACHE_DIR=str(self.work / "uv-cache"))
-        return lambda: run(cmd, env=env, timeout=600) and None
+        return _runner(cmd, env)
 
     # ------------------------------------------------------------------ the index's state
 
@@ -481,7 +490,7 @@ def _variant(lab: WanLab, project: Path, program: str | None, *extra: str) -> Ca
         return lab.ours(project, *extra)
     cmd = [sys.executable, "-c", program, "--root", str(project), "publish", *extra]
     env = clean_env(**{_publish.TOKEN_ENV: lab.index.password})
-    return lambda: run(cmd, cwd=project, env=env, timeout=600) and None
+    return _runner(cmd, env, project)
 
 
 def bench_variants_wan(lab: WanLab) -> list[str]:

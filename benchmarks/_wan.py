@@ -282,7 +282,7 @@ def _wants_close(version: str, headers: list[tuple[str, str]]) -> bool:
 
 async def _read_body(reader: asyncio.StreamReader, headers: list[tuple[str, str]]) -> bytes:
     if "chunked" in (_header(headers, "transfer-encoding") or "").lower():
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size_line = await reader.readuntil(b"\r\n")
             size = int(size_line.split(b";")[0].strip(), 16)
