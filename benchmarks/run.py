@@ -374,12 +374,14 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         for name in args.only or [n for n in FIGURES if n not in ON_REQUEST]:
+            began = time.perf_counter()
             try:
                 lines = FIGURES[name](lab)
             except Skip as e:
                 lines = [f"{name} skipped ({e})"]
             for line in lines:
                 print(line, flush=True)
+            print(f"# {name}: {time.perf_counter() - began:.1f}s", file=sys.stderr, flush=True)
     finally:
         lab.close()
     load = f" (load {os.getloadavg()[0]:.2f} at the end)" if hasattr(os, "getloadavg") else ""
