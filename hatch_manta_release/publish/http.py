@@ -19,6 +19,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
+from hatch_manta_release.core.redaction import redact
 from hatch_manta_release.publish import limits
 
 USER_AGENT = "hatch-manta-release (publish)"
@@ -138,7 +139,7 @@ def _send(req: urllib.request.Request, timeout: float, max_bytes: int) -> Respon
             body = b""
         return Response(
             status=e.code,
-            reason=str(e.reason or "")[:200],
+            reason=redact(str(e.reason or ""))[:200],  # redacted before it is cut
             url=e.geturl() or url,  # where the answer came from, after any redirect
             body=body,
             headers={k.lower(): v for k, v in (e.headers or {}).items()},

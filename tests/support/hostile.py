@@ -219,6 +219,8 @@ def forms(secret: str, user: str = "__token__") -> list[str]:
         urllib.parse.quote_plus(secret),
         secret[-24:],
         pair[-24:],
+        secret[20:44],  # past the prefix all PyPI tokens share: a token cut in half is a leak too
+        pair[40:64],
     ]
 
 
