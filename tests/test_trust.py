@@ -454,3 +454,60 @@ def test_a_name_with_a_newline_cannot_inject_a_workflow_command(capsys: pytest.C
     captured = capsys.readouterr()
     for line in (captured.out + captured.err).splitlines():
         assert not line.lstrip().startswith("::error"), line
+
+
+# ----------------------------------------------------------------------------- child processes of build and check
+
+SITECUSTOMIZE = """
+import os, sys
+log = os.environ.get("MANTA_CHILD_LOG")
+if log:
+    token = open(os.environ["MANTA_SCAN_FILE"]).read()
+    values = "\\n".join(os.environ.values())
+    with open(log, "a") as f:
+        f.write(f"{os.getpid()} {int('PYPI_API_TOKEN' in os.environ)} {int(bool(token) and token in values)} "
+                f"{' '.join(sys.argv)[:80]!r}\\n")
+"""
+
+
+@pytest.mark.slow
+def test_no_child_of_build_or_check_inherits_the_token(tmp_path: Path, token: str) -> None:
+    """Found: `twine check`, `python -m build`, pip and the PEP 517 hooks all saw the token-env variables.
+
+    Every Python process started below the CLI runs a sitecustomize that records whether it can see the
+    token (by name or by value); the test command dumps its whole environment with `env`.
+    """
+    from tests.support.projects import make_project
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    log = tmp_path / "children.log"
+    dump = tmp_path / "test-command-env.txt"
+    project = make_project(tmp_path / "project", "sample-pkg", tag="v1.0.0",
+                           manta=f'test-command = "env > {dump}"',
+                           extra_pyproject="")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('requires-python = ">=3.9"',
+                                                       'requires-python = ">=3.9"\nreadme = "README.md"'))
+    subprocess.run(["git", "commit", "-qam", "readme"], cwd=project, check=True)
+    subprocess.run(["git", "tag", "-f", "v1.0.0"], cwd=project, check=True, capture_output=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "PYPI_"))}
+    scan = tmp_path / "token.txt"
+    scan.write_text(token)
+    env.update({"PYPI_API_TOKEN": token, "ALSO_THE_TOKEN": token, "MANTA_CHILD_LOG": str(log),
+                "MANTA_SCAN_FILE": str(scan), "PYTHONPATH": str(site), "NO_COLOR": "1"})
+    for command in (["build"], ["check"]):
+        proc = subprocess.Popen([sys.executable, "-m", "hatch_manta_release", *command], cwd=project, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, out + err
+        assert_clean(out + err, token)
+        records = [line.split(" ", 3) for line in log.read_text().splitlines()]
+        children = [r for r in records if int(r[0]) != proc.pid]
+        assert children, "no child process ran Python: the scan proved nothing"
+        leaking = [r[3] for r in children if r[1] != "0" or r[2] != "0"]
+        assert not leaking, f"children that saw the token: {leaking}"
+    shown = dump.read_text()
+    assert "PATH=" in shown and "PYPI_API_TOKEN" not in shown and "ALSO_THE_TOKEN" not in shown
+    assert_clean(shown, token)

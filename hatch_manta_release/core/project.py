@@ -66,7 +66,27 @@ def load_project(root: str | Path = ".", *, for_version_source: bool = False) ->
     root = Path(root)
     data = read_pyproject(root)
     info = project_info(root, data)
-    return Project(root=root, data=data, info=info, config=_config(info, data, for_version_source))
+    config = _config(info, data, for_version_source)
+    if not for_version_source:
+        register_token_variables(config)
+    return Project(root=root, data=data, info=info, config=config)
+
+
+def register_token_variables(config: Config) -> None:
+    """Every repository's ``token-env`` (and the token it holds, if set) is a secret from here on: no
+    child process of any command (build's pip and PEP 517 hooks, check's twine, git) inherits it, and
+    no output shows it (:mod:`.redaction`)."""
+    import os
+
+    from hatch_manta_release.core.redaction import register_secret, register_secret_variable
+
+    for repository in config.repositories.values():
+        if repository.token_env:
+            value = os.environ.get(repository.token_env, "").strip()
+            if value:
+                register_secret(value, variable=repository.token_env)
+            else:
+                register_secret_variable(repository.token_env)
 
 
 def read_pyproject(root: str | Path) -> dict[str, Any]:
