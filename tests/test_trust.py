@@ -37,6 +37,7 @@ from tests.support.hostile import (
     hostile_project,
     huge,
     json_page,
+    redirect,
     sequence,
     trickle,
 )
@@ -130,6 +131,18 @@ def test_the_token_goes_to_another_index_host_only_when_the_repository_says_so(t
             else:
                 assert not other.authorizations()
                 assert "index-auth = true" in result.stderr
+
+
+def test_a_redirect_to_an_echoing_host_gets_no_credential(tmp_path: Path, token: str) -> None:
+    """The index (same origin as the upload URL) asks for the token, then redirects the authenticated read
+    to another host whose page echoes the request: that host sees no Authorization, the output no token."""
+    with Hostile({"/simple/": echo(403)}) as elsewhere, Hostile({"/legacy/": answer(200)}) as index:
+        index.routes["/simple/"] = sequence(answer(401), redirect(elsewhere.url + "/simple/sample-pkg/"))
+        project = hostile_project(tmp_path, index.url + "/legacy/", index.url + "/simple/")
+        result, _ = run_cli(project, *publish_args(), token=token, tmp_path=tmp_path)
+        assert result.returncode == 1 and "credentials were not sent there" in result.stderr
+        assert elsewhere.requests and not elsewhere.authorizations()
+        assert index.authorizations(), "the same-origin index got the token"
 
 
 def test_git_never_sees_the_token_variable(tmp_path: Path, token: str) -> None:
