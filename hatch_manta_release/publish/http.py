@@ -107,7 +107,7 @@ def request(
     if not url.startswith(("http://", "https://")):
         raise ConnectionError(f"not an http(s) URL: {url}")
     req = urllib.request.Request(url, data=data, headers=all_headers, method=method)  # noqa: S310 - checked above
-    seconds = limits.budget()
+    seconds = limits.budget(grace=limits.READ_GRACE if method == "GET" else 0.0)
     return limits.call_with_deadline(
         lambda: _send(req, min(timeout, seconds), max_bytes), seconds, f"{method} {_shown(url)}"
     )

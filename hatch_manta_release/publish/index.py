@@ -92,11 +92,11 @@ def get_with_retries(
         except limits.DeadlineExceeded:
             raise
         except OSError:
-            if attempt > settings.retries:
+            if attempt > settings.retries or limits.run_over():
                 raise
             sleep(limits.backoff(attempt, settings.retry_delay))
             continue
-        if response.status not in limits.RETRY_STATUSES or attempt > settings.retries:
+        if response.status not in limits.RETRY_STATUSES or attempt > settings.retries or limits.run_over():
             return response
         sleep(limits.backoff(attempt, settings.retry_delay, response.headers))
 

@@ -27,6 +27,9 @@ MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is cut to this
 REQUEST_DEADLINE = 600.0  # seconds for one request, connection to last byte
 RUN_DEADLINE = 1500.0  # seconds for the whole publish: 25 of the publish job's 30 minutes
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# seconds a read of the index still gets once the run's deadline has passed: the last query that says
+# which files landed (a stopped publish always names them)
+READ_GRACE = 15.0
 
 
 @dataclass(frozen=True)
@@ -79,12 +82,13 @@ def run_over() -> bool:
     return ends is not None and time.monotonic() >= ends
 
 
-def budget() -> float:
-    """Seconds the next request may take: its own deadline, cut to what is left of the run's."""
+def budget(grace: float = 0.0) -> float:
+    """Seconds the next request may take: its own deadline, cut to what is left of the run's (but at
+    least ``grace``, for a read that reports what a stopped run did)."""
     limits, ends = _State.limits, _State.run_ends
     if ends is None:
         return limits.request_deadline
-    left = ends - time.monotonic()
+    left = max(ends - time.monotonic(), grace)
     if left <= 0:
         raise DeadlineExceeded(
             f"the publish run passed its deadline of {limits.run_deadline:.0f} s (--run-deadline)"
