@@ -112,15 +112,11 @@ class GitHubAPI:
         return path if path.startswith(("http://", "https://")) else self.target.repo_url + path
 
     def request(self, method: str, path: str, *, payload: Any = None, data: bytes | None = None,
-                content_type: str | None = None, timeout: float | None = None) -> ApiResponse:
+                content_type: str | None = None, timeout: float | None = None,
+                accept: str = "application/vnd.github+json") -> ApiResponse:
         """One request (same-origin redirects followed); network failures raise :class:`GitHubError`."""
         url = self.url(path)
-        headers = {
-            "Accept": "application/vnd.github+json",
-            "Authorization": f"Bearer {self.target.token}",
-            "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": USER_AGENT,
-        }
+        headers = self._headers(accept)
         if payload is not None:
             data, content_type = json.dumps(payload).encode(), "application/json"
         if content_type:
@@ -136,12 +132,37 @@ class GitHubAPI:
             url = new
         return response
 
+    def _headers(self, accept: str) -> dict[str, str]:
+        return {
+            "Accept": accept,
+            "Authorization": f"Bearer {self.target.token}",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": USER_AGENT,
+        }
+
     def upload(self, upload_url: str, path: Path, name: str) -> ApiResponse:
         """POST a file to a release's ``upload_url`` (its ``{?name,label}`` template expanded)."""
         base = upload_url.split("{", 1)[0]
         url = f"{base}?{urllib.parse.urlencode({'name': name})}"
         return self.request("POST", url, data=path.read_bytes(), content_type="application/octet-stream",
                             timeout=self.upload_timeout)
+
+    def download(self, asset_url: str) -> bytes:
+        """An asset's bytes through the API (private repositories too). GitHub answers with a redirect to
+        its storage host, which is fetched without the token (it is signed for that one download)."""
+        headers = self._headers("application/octet-stream")
+        response = self._send("GET", self.url(asset_url), None, headers, self.timeout)  # no redirect followed
+        location = response.headers.get("location", "")
+        if response.status in _REDIRECTS and location:
+            plain = urllib.request.Request(urllib.parse.urljoin(asset_url, location),  # noqa: S310 - http(s) only
+                                           headers={"User-Agent": USER_AGENT})
+            if not plain.full_url.startswith(("http://", "https://")):
+                raise GitHubError(f"GitHub redirected the download of {asset_url} to {plain.full_url}")
+            with urllib.request.urlopen(plain, timeout=self.upload_timeout) as resp:  # noqa: S310
+                return bytes(resp.read())
+        if response.status != 200:
+            raise explain(response, f"download {asset_url}", self.target)
+        return response.body
 
     def _send(self, method: str, url: str, data: bytes | None, headers: dict[str, str],
               timeout: float) -> ApiResponse:

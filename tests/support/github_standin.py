@@ -10,7 +10,9 @@ release depends on (as GitHub documents them):
 - ``GET  /repos/{repo}/releases/{id}/assets`` with each asset's ``digest`` (``sha256:…``) and ``state``;
 - ``POST /uploads/repos/{repo}/releases/{id}/assets?name=…``  (the ``upload_url`` template), 422 on a name
   already used, and on a published *immutable* release;
-- ``DELETE /repos/{repo}/releases/assets/{id}``.
+- ``DELETE /repos/{repo}/releases/assets/{id}``;
+- ``GET /repos/{repo}/releases/assets/{id}`` with ``Accept: application/octet-stream``: a 302 to a
+  storage URL that refuses an ``Authorization`` header (as GitHub's signed storage URLs do).
 
 Faults a test switches on: a wrong token (401), a read-only token (403 "Resource not accessible by
 integration"), an exhausted rate limit (403 with ``x-ratelimit-remaining: 0`` and a reset time), a
@@ -50,6 +52,7 @@ class GitHubStandIn:
     requests: list[tuple[str, str]] = field(default_factory=list)
     uploads: int = 0
     _next_id: int = 100
+    _headers: dict[str, str] = field(default_factory=dict)
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -120,6 +123,11 @@ class GitHubStandIn:
     # ------------------------------------------------------------------ the API
 
     def answer(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Answer | None:
+        if (m := re.fullmatch(r"/storage/(\d+)", raw_path)) and method == "GET":  # the signed storage URL
+            if "Authorization" in headers:
+                return _json(400, {"message": "the storage host takes no Authorization header"})
+            data = self.blobs.get(int(m[1]))
+            return (200, {"Content-Type": "application/octet-stream"}, data) if data is not None else None
         if headers.get("Authorization") != f"Bearer {self.token}":
             return _json(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
         if self.rate_limited_until is not None:
@@ -133,6 +141,7 @@ class GitHubStandIn:
             return _json(404, {"message": "Not Found"})
         if self.read_only and method != "GET":
             return _json(403, {"message": "Resource not accessible by integration"})
+        self._headers = headers
         if path.startswith(upload_prefix):
             return self._upload(path.removeprefix(upload_prefix), query, body)
         return self._route(method, path.removeprefix(prefix), query, body)
@@ -156,6 +165,11 @@ class GitHubStandIn:
             return _json(200, release["assets"]) if release else _json(404, {"message": "Not Found"})
         if (m := re.fullmatch(r"/releases/assets/(\d+)", path)) and method == "DELETE":
             return self._delete(int(m[1]))
+        if (m := re.fullmatch(r"/releases/assets/(\d+)", path)) and method == "GET":
+            if self._headers.get("Accept") == "application/octet-stream":
+                return 302, {"Location": f"{self.url}/storage/{m[1]}"}, b""
+            asset = next((a for r in self.releases for a in r["assets"] if a["id"] == int(m[1])), None)
+            return _json(200, asset) if asset else _json(404, {"message": "Not Found"})
         return _json(404, {"message": "Not Found"})
 
     def _new_release(self, data: dict[str, Any]) -> dict[str, Any]:
