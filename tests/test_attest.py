@@ -303,3 +303,16 @@ def test_with_an_api_token_there_are_none(built: list[Path], tmp_path: Path, ind
     # ... and takes the file without one
     assert _upload(standin.url + "/", server.password, wheel) == 200
     assert server.files() == [wheel.name] and validator.seen == {}
+
+
+def test_attestations_key_per_repository() -> None:
+    from hatch_manta_release.core.config import parse_config
+    from hatch_manta_release.core.errors import ConfigError
+
+    config = parse_config({"repositories": {"pypi": {"attestations": False}}})
+    assert config.repository("pypi").attestations is False
+    assert config.repository("testpypi").attestations is None  # default: true with Trusted Publishing
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"repositories": {"testpypi": {"attestations": "no"}}})
+    assert raised.value.message == ('[tool.manta-release] repositories.testpypi.attestations = "no": '
+                                    "expected true or false")

@@ -20,15 +20,9 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+from hatch_manta_release.core.config import GitHubRelease, parse_config
 from hatch_manta_release.core.errors import ConfigError
-from hatch_manta_release.github.release import (
-    GitHubReleaseSettings,
-    LocalAsset,
-    changelog_section,
-    is_latest,
-    parse_settings,
-    reconcile,
-)
+from hatch_manta_release.github.release import LocalAsset, changelog_section, is_latest, reconcile
 from hatch_manta_release.github.rest import ApiResponse, Target, explain, rate_limit_reset
 from tests.support.github_standin import GitHubStandIn
 from tests.support.indexes import write_wheel
@@ -41,19 +35,24 @@ REPO = "octo/sample"
 
 
 def test_settings_defaults_and_errors() -> None:
-    assert parse_settings({}) == GitHubReleaseSettings()
-    assert parse_settings({"notes-file": "NEWS.md"}).notes == "changelog"
-    assert parse_settings({"assets": "native/*.so"}).assets == ("native/*.so",)
+    def parse(table: dict) -> GitHubRelease:  # type: ignore[type-arg]
+        return parse_config({"github-release": table}).github_release
+
+    assert parse_config({}).github_release == parse({}) == GitHubRelease()
+    assert parse({"notes-file": "NEWS.md"}) == GitHubRelease(notes="changelog", notes_file="NEWS.md")
+    assert parse({"assets": "native/*.so", "when": "always"}) == GitHubRelease("always", ("native/*.so",))
     for table, words in (
-        ({"when": "sometimes"}, 'when = \'sometimes\': expected "final", "always" or "never"'),
-        ({"assets": [1]}, "assets = [1]: expected a list of glob patterns"),
-        ({"assets": ["../x"]}, "is outside the project"),
-        ({"notes": "all"}, "notes = 'all'"),
-        ({"notes": "none", "notes-file": "CHANGES.md"}, "notes-file is set but notes = 'none'"),
-        ({"asset": []}, "unknown key asset"),
+        ({"when": "sometimes"}, '[tool.manta-release] github-release.when = "sometimes": expected one of: final, '
+                                "always, never"),
+        ({"assets": [1]}, "github-release.assets = [1]: expected a list of strings"),
+        ({"assets": ["../x"]}, 'github-release.assets = "../x": expected a glob pattern relative to the project'),
+        ({"notes": "all"}, 'github-release.notes = "all": expected one of: generated, changelog, none'),
+        ({"notes": "none", "notes-file": "CHANGES.md"}, 'github-release.notes-file is set but github-release.notes'
+                                                        ' = "none"'),
+        ({"asset": []}, "unknown key github-release.asset (did you mean 'assets'?)"),
     ):
         with pytest.raises(ConfigError) as raised:
-            parse_settings(table)
+            parse(table)
         assert words in raised.value.message
 
 

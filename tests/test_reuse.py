@@ -297,3 +297,18 @@ def test_reversion_renames_data_and_drops_signatures(tmp_path: Path) -> None:
     record = got["pkg-1.1.dev1.dist-info/RECORD"].decode().splitlines()
     assert record[-1] == "pkg-1.1.dev1.dist-info/RECORD,,"
     assert record[0].startswith("pkg/__init__.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0")
+
+
+def test_reuse_keys_in_the_config() -> None:
+    from hatch_manta_release.core.config import parse_config
+    from hatch_manta_release.core.errors import ConfigError
+
+    config = parse_config({"reuse": True, "reuse-ignore": ["docs/*", "tests/**"]})
+    assert (config.reuse, config.reuse_ignore) == (True, ("docs/*", "tests/**"))
+    assert (parse_config({}).reuse, parse_config({}).reuse_ignore) == (False, ())
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"reuse": "yes"})
+    assert raised.value.message == '[tool.manta-release] reuse = "yes": expected true or false'
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"reuse-ignore": ["/abs"]})
+    assert "reuse-ignore = \"/abs\": expected a glob pattern relative to the project's root" in raised.value.message

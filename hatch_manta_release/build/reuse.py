@@ -54,12 +54,8 @@ class ReuseSettings:
 
 
 def settings_of(project: Project) -> ReuseSettings:
-    """The validated settings when the config carries them, else read from the table here."""
-    config = project.config
-    if hasattr(config, "reuse"):
-        return ReuseSettings(bool(config.reuse), tuple(getattr(config, "reuse_ignore", ())))
-    table = project.data.get("tool", {}).get("manta-release", {})
-    return ReuseSettings(bool(table.get("reuse", False)), tuple(table.get("reuse-ignore", ())))
+    """``reuse`` and ``reuse-ignore``, validated with the rest of the config (core/config.py)."""
+    return ReuseSettings(project.config.reuse, project.config.reuse_ignore)
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,21 @@ class FrozenDict(dict):  # type: ignore[type-arg]
 TrustedPublishing = Literal[True, False, "auto"]
 Builder = Literal["cibuildwheel", "native"]
 OS_NAMES = ("linux", "macos", "windows")
+GitHubReleaseWhen = Literal["final", "always", "never"]
+ReleaseNotes = Literal["generated", "changelog", "none"]
+
+
+@dataclass(frozen=True)
+class GitHubRelease:
+    """``[tool.manta-release.github-release]``: which tags get a GitHub Release (``when``: finals, as the
+    reference system; every release tag; never), the files attached besides dist/ (``assets``, globs
+    relative to the project), and the notes (GitHub's generated notes, the version's section of
+    ``notes-file``, or none)."""
+
+    when: GitHubReleaseWhen = "final"
+    assets: tuple[str, ...] = ()
+    notes: ReleaseNotes = "generated"
+    notes_file: str = "CHANGELOG.md"
 
 
 @dataclass(frozen=True)
@@ -72,6 +87,8 @@ class Repository:
     skip_existing: bool = False
     environment: str | None = None
     trusted_publishing: TrustedPublishing = False
+    # PEP 740 publish attestations; None (unset): made whenever Trusted Publishing is used
+    attestations: bool | None = None
 
     @property
     def is_pypi_like(self) -> bool:
@@ -123,6 +140,9 @@ class Config:
     repositories: Mapping[str, Repository] = field(default_factory=lambda: FrozenDict(default_repositories()))
     routes: Routes = field(default_factory=Routes)
     env_name: str = defaults.ENV_NAME
+    github_release: GitHubRelease = field(default_factory=GitHubRelease)
+    reuse: bool = False  # a pre-release re-versions its base release's wheels when nothing in them changed
+    reuse_ignore: tuple[str, ...] = ()  # paths whose changes never stop reuse (docs, tests)
 
     def repository(self, name: str) -> Repository:
         try:
@@ -188,7 +208,10 @@ def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) 
             )
 
 
-REPO_KEYS = ("upload-url", "index-url", "token-env", "skip-existing", "environment", "trusted-publishing")
+REPO_KEYS = (
+    "upload-url", "index-url", "token-env", "skip-existing", "environment", "trusted-publishing", "attestations",
+)
+GITHUB_RELEASE_KEYS = ("when", "assets", "notes", "notes-file")
 ROUTE_KEYS = ("prerelease", "final")
 _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -376,6 +399,34 @@ def _routes(value: Any, key: str, ctx: _Parsing) -> Routes:
     return _parse_routes(value, ctx.fields["repositories"])
 
 
+def _project_globs(value: Any, key: str, ctx: _Parsing) -> tuple[str, ...]:
+    """Glob patterns relative to the project's root folder (never outside it)."""
+    patterns = _strings(value, key, ctx)
+    for pattern in patterns:
+        if not pattern or pattern.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", pattern) or ":" in pattern:
+            raise _fail(key, pattern, 'a glob pattern relative to the project\'s root, such as "native/*.so"')
+    return patterns
+
+
+def _github_release(value: Any, key: str, ctx: _Parsing) -> GitHubRelease:
+    if not isinstance(value, dict):
+        raise _fail(key, value, f"a table with keys {', '.join(GITHUB_RELEASE_KEYS)}")
+    _check_keys(value, GITHUB_RELEASE_KEYS, key)
+    defaults_ = GitHubRelease()
+    when = _one_of("final", "always", "never")(value["when"], f"{key}.when", ctx) if "when" in value else "final"
+    assets = _project_globs(value["assets"], f"{key}.assets", ctx) if "assets" in value else ()
+    notes_file = _string(value["notes-file"], f"{key}.notes-file", ctx) if "notes-file" in value else None
+    if notes_file is not None and not notes_file:
+        raise _fail(f"{key}.notes-file", notes_file, 'a file name such as "CHANGELOG.md"')
+    notes = "changelog" if notes_file is not None else defaults_.notes
+    if "notes" in value:
+        notes = _one_of("generated", "changelog", "none")(value["notes"], f"{key}.notes", ctx)
+    if notes_file is not None and notes != "changelog":
+        raise ConfigError(f'[{TABLE}] {key}.notes-file is set but {key}.notes = "{notes}"',
+                          f'remove notes-file, or set notes = "changelog" in [{TABLE}.{key}]')
+    return GitHubRelease(when, assets, notes, notes_file or defaults_.notes_file)  # type: ignore[arg-type]
+
+
 # The key table, in the order keys are validated (so the first error reported is stable).
 # Adding a key: one row here, one validator above if no existing one fits, one Config field.
 KEYS: dict[str, _Key] = {
@@ -396,6 +447,9 @@ KEYS: dict[str, _Key] = {
     "repositories": _Key("repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories())),
     "routes": _Key("routes", _routes, default_from=lambda ctx: Routes()),
     "env-name": _Key("env_name", _env_name, defaults.ENV_NAME),
+    "github-release": _Key("github_release", _github_release, default_from=lambda ctx: GitHubRelease()),
+    "reuse": _Key("reuse", _boolean, False),
+    "reuse-ignore": _Key("reuse_ignore", _project_globs, ()),
 }
 TOP_KEYS = tuple(KEYS)
 
@@ -493,6 +547,7 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Re
     trusted = repo_table.get("trusted-publishing", base.trusted_publishing)
     if trusted not in (True, False, "auto"):
         raise _fail(f"{path}.trusted-publishing", trusted, 'true, false or "auto"')
+    attestations = _optional_bool(repo_table, "attestations", path, base.attestations)
     return replace(
         base,
         upload_url=upload_url,
@@ -501,7 +556,15 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Re
         skip_existing=skip_existing,
         environment=environment or None,
         trusted_publishing=trusted,
+        attestations=attestations,
     )
+
+
+def _optional_bool(table: Mapping[str, Any], key: str, path: str, default: bool | None) -> bool | None:
+    value = table.get(key, default)
+    if value is not None and not isinstance(value, bool):
+        raise _fail(f"{path}.{key}", value, "true or false")
+    return value
 
 
 def _url(table: Mapping[str, Any], key: str, path: str, default: str) -> str:

@@ -22,72 +22,22 @@ from typing import Any, Literal
 
 from packaging.version import InvalidVersion, Version
 
-from hatch_manta_release.core.errors import ConfigError, MantaError
+from hatch_manta_release.core.config import GitHubRelease as GitHubReleaseSettings
+from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.core.git import run_git, tag_glob
 from hatch_manta_release.core.plan import Plan
 from hatch_manta_release.core.project import Project
 from hatch_manta_release.core.tags import version_from_tag
 from hatch_manta_release.github.rest import ApiResponse, GitHubAPI, GitHubError, explain
 
-When = Literal["final", "always", "never"]
-Notes = Literal["generated", "changelog", "none"]
-WHEN_VALUES = ("final", "always", "never")
-NOTES_VALUES = ("generated", "changelog", "none")
 TABLE = "tool.manta-release.github-release"
-KEYS = ("when", "assets", "notes", "notes-file")
 MAX_PAGES = 10  # 1000 releases or assets: more than any real repository keeps per tag
 _ASSET_NAME = re.compile(r"^[A-Za-z0-9._+-]+$")  # GitHub renames anything else, which breaks the re-run match
 
 
-@dataclass(frozen=True)
-class GitHubReleaseSettings:
-    """``[tool.manta-release.github-release]``."""
-
-    when: When = "final"
-    assets: tuple[str, ...] = ()
-    notes: Notes = "generated"
-    notes_file: str = "CHANGELOG.md"
-
-
-def parse_settings(table: Any) -> GitHubReleaseSettings:
-    """Validate the table; every error names the key, the value and what is allowed."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"[{TABLE}] must be a table", f"allowed keys: {', '.join(KEYS)}")
-    for key in table:
-        if key not in KEYS:
-            raise ConfigError(f"[{TABLE}] unknown key {key}", f"allowed keys: {', '.join(KEYS)}")
-    when = table.get("when", "final")
-    if when not in WHEN_VALUES:
-        raise ConfigError(f"[{TABLE}] when = {when!r}: expected \"final\", \"always\" or \"never\"")
-    assets = table.get("assets", [])
-    if isinstance(assets, str):
-        assets = [assets]
-    if not isinstance(assets, list) or not all(isinstance(a, str) and a for a in assets):
-        raise ConfigError(f"[{TABLE}] assets = {assets!r}: expected a list of glob patterns such as [\"native/*.so\"]")
-    for pattern in assets:
-        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-            raise ConfigError(f"[{TABLE}] assets: {pattern!r} is outside the project",
-                              "use patterns relative to the project's root folder")
-    notes_file = table.get("notes-file")
-    notes = table.get("notes", "changelog" if notes_file is not None else "generated")
-    if notes not in NOTES_VALUES:
-        raise ConfigError(f"[{TABLE}] notes = {notes!r}: expected \"generated\", \"changelog\" or \"none\"")
-    if notes_file is not None and (not isinstance(notes_file, str) or not notes_file):
-        raise ConfigError(f"[{TABLE}] notes-file = {notes_file!r}: expected a file name such as \"CHANGELOG.md\"")
-    if notes_file is not None and notes != "changelog":
-        raise ConfigError(f"[{TABLE}] notes-file is set but notes = {notes!r}",
-                          'remove notes-file, or set notes = "changelog"')
-    return GitHubReleaseSettings(when, tuple(assets), notes, notes_file or "CHANGELOG.md")
-
-
 def settings_of(project: Project) -> GitHubReleaseSettings:
-    """The project's settings: the validated config when it carries them, else read from the table here."""
-    config_value = getattr(project.config, "github_release", None)
-    if isinstance(config_value, GitHubReleaseSettings):
-        return config_value
-    tool = project.data.get("tool", {})
-    table = tool.get("manta-release", {}).get("github-release", {}) if isinstance(tool, dict) else {}
-    return parse_settings(table)
+    """``[tool.manta-release.github-release]``, validated with the rest of the config (core/config.py)."""
+    return project.config.github_release
 
 
 # ----------------------------------------------------------------------------- decisions
