@@ -38,6 +38,7 @@ from hatch_manta_release.publish.attest import (
     PUBLISH_PREDICATE,
     AttestationError,
     attach,
+    attest_uploads,
     attestation_path,
     decide,
     form_attestations,
@@ -316,3 +317,15 @@ def test_attestations_key_per_repository() -> None:
         parse_config({"repositories": {"testpypi": {"attestations": "no"}}})
     assert raised.value.message == ('[tool.manta-release] repositories.testpypi.attestations = "no": '
                                     "expected true or false")
+
+
+def test_the_seam_publish_calls(built: list[Path], tmp_path: Path) -> None:
+    files = [(p, _sha(p)) for p in built]
+    notes: list[str] = []
+    signer = StandInSigner()
+    assert attest_uploads(None, False, "pypi", files, tmp_path, note=notes.append, sign=signer) == {}
+    assert notes == [decide(None, False, "pypi").note] and signer.calls == []
+    assert attest_uploads(False, True, "pypi", files, tmp_path, note=notes.append, sign=signer) == {}
+    made = attest_uploads(None, True, "pypi", files, tmp_path, note=notes.append, identity=lambda: "t", sign=signer)
+    assert sorted(made) == sorted(p.name for p in built) and len(notes) == 1
+    assert all(a.path.parent == tmp_path / ".attestations" / "pypi" for a in made.values())

@@ -56,6 +56,20 @@ def test_settings_defaults_and_errors() -> None:
         assert words in raised.value.message
 
 
+def test_plan_output_for_the_workflow(tmp_path: Path) -> None:
+    from hatch_manta_release.core.plan import plan_for
+    from hatch_manta_release.github.release import github_outputs
+
+    final = make_project(tmp_path / "f", "sample-pkg", tag="v1.0.0")
+    rc = make_project(tmp_path / "r", "sample-pkg", tag="v1.0.0rc1")
+    assert github_outputs(plan_for(final), GitHubRelease()) == {"github-release": "true"}
+    assert github_outputs(plan_for(rc), GitHubRelease()) == {"github-release": "false"}
+    assert github_outputs(plan_for(rc), GitHubRelease(when="always")) == {"github-release": "true"}
+    assert github_outputs(plan_for(final), GitHubRelease(when="never")) == {"github-release": "false"}
+    commit(final, "untagged")
+    assert github_outputs(plan_for(final), GitHubRelease(when="always")) == {"github-release": "false"}
+
+
 def test_latest_only_for_the_highest_final() -> None:
     tags = [Version(v) for v in ("1.4.5", "1.5.0", "1.6.0rc1")]
     assert is_latest("1.5.0", tags)

@@ -26,6 +26,7 @@ from hatch_manta_release.build.reuse import (
     decide_reuse,
     default_sources,
     github_wheels,
+    reuse_for_build,
     reuse_wheels,
     reversion_wheel,
 )
@@ -155,13 +156,12 @@ def test_compiled_project_counts_every_path_but_the_ignored(tmp_path: Path) -> N
 def test_pure_wheel_from_the_index_reversioned(tmp_path: Path) -> None:
     index = start_index(tmp_path, "pypi")
     try:
-        project = pure_project(tmp_path / "p", repository_toml("pypi", index, "PYPI_API_TOKEN"))
+        project = pure_project(tmp_path / "p", "reuse = true\n" + repository_toml("pypi", index, "PYPI_API_TOKEN"))
         base = hatchling_wheel(project, tmp_path / "base")
         shutil.copy(base, index.packages / base.name)  # the published base release
         prerelease(project, "v1.5.1-rc.1")
-        loaded, plan, decision = decision_for(project)
-        result = reuse_wheels(loaded, plan, decision, project / "dist", work=tmp_path / "work",
-                              sources=default_sources(loaded, plan, decision, {}))
+        loaded = load_project(project)
+        result = reuse_for_build(loaded, make_plan(loaded), project / "dist", environ={}, work=tmp_path / "work")
         assert result.ok, result.reason
         assert result.reason == f"reused 1 wheel(s) of v1.5.0 from pypi ({index.simple_url})"
         (wheel,) = result.produced

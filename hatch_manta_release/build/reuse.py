@@ -362,6 +362,23 @@ def default_sources(project: Project, plan: Plan, decision: ReuseDecision,
     return sources
 
 
+def reuse_for_build(project: Project, plan: Plan, dist_dir: Path, *, environ: Mapping[str, str],
+                    work: Path) -> ReuseResult:
+    """The one call ``build`` makes before building wheels: ``ok`` - the re-versioned wheels are in
+    ``dist_dir`` (build only the sdist); else ``reason`` says why the wheels are built as usual."""
+    decision = decide_reuse(project, plan, settings_of(project))
+    if not decision.reuse:
+        return ReuseResult(False, decision.reason)
+    return reuse_wheels(project, plan, decision, dist_dir, work=work,
+                        sources=default_sources(project, plan, decision, environ))
+
+
 def describe(decision: ReuseDecision) -> dict[str, Any]:
-    """What ``plan --json`` and the workflow's outputs say about reuse."""
+    """What ``plan --json`` says about reuse; :func:`github_outputs` is the workflow's form."""
     return {"reuse": decision.reuse, "reuse-base": decision.base_tag, "reuse-reason": decision.reason}
+
+
+def github_outputs(decision: ReuseDecision) -> dict[str, str]:
+    """``reuse=true|false`` and ``reuse-base=<tag>`` for ``$GITHUB_OUTPUT`` (the workflow skips the build
+    matrix on ``reuse == 'true'``)."""
+    return {"reuse": "true" if decision.reuse else "false", "reuse-base": decision.base_tag or ""}

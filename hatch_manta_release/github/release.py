@@ -56,6 +56,11 @@ def release_wanted(plan: Plan, settings: GitHubReleaseSettings) -> tuple[bool, s
     return True, f"{plan.tag} is a {kind}"
 
 
+def github_outputs(plan: Plan, settings: GitHubReleaseSettings) -> dict[str, str]:
+    """``github-release=true|false`` for ``$GITHUB_OUTPUT``: the workflow's github-release job runs on ``true``."""
+    return {"github-release": "true" if release_wanted(plan, settings)[0] else "false"}
+
+
 def is_latest(version: str, tag_versions: Iterable[Version]) -> bool:
     """A final release is "latest" only when no final release tag is higher."""
     mine = Version(version)

@@ -134,6 +134,20 @@ def prepare(files: Sequence[tuple[Path, str]], store: Path, *, identity: Callabl
     return result
 
 
+def attest_uploads(setting: bool | None, trusted_publishing: bool, repository: str, files: Sequence[tuple[Path, str]],
+                   dist_dir: Path, *, note: Callable[[str], None], identity: Callable[[], str] | None = None,
+                   sign: Signer | None = None) -> dict[str, Attested]:
+    """The one call ``publish`` makes once it knows what it uploads: ``files`` are the ``(path, sha256)`` it
+    will really upload to ``repository`` (never one skipped as identical). Returns each file's attestation
+    (empty when none are made; ``note`` then says why, once)."""
+    decision = decide(setting, trusted_publishing, repository)
+    if not decision.make:
+        if decision.note and files:
+            note(decision.note)
+        return {}
+    return prepare(files, store_for(dist_dir, repository), identity=identity or ambient_identity, sign=sign)
+
+
 def attach(package: PackageFile, attested: Attested) -> None:
     """Put the attestation into twine's upload form (the ``attestations`` field: a JSON list)."""
     package.add_attestations([str(attested.path)])
