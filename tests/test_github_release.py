@@ -232,6 +232,18 @@ def test_published_release_with_different_asset_is_an_error(tmp_path: Path, stan
     assert all(m == "GET" for m, _ in standin.requests)
 
 
+def test_published_release_missing_an_asset(tmp_path: Path, standin: GitHubStandIn) -> None:
+    sample = Sample(tmp_path, "v3.1.0", standin=standin)
+    wheel, sdist = sample.dist("3.1.0")
+    release = standin.add_release("v3.1.0", draft=False, assets={wheel.name: wheel.read_bytes()})
+    release["immutable"] = True
+    refused = sample.run(rc=1)
+    assert f"error: the published release v3.1.0 is immutable and lacks {sdist.name}" in refused.stderr
+    release["immutable"] = False  # a repository without immutable releases: the missing file is added
+    added = sample.run()
+    assert "1 uploaded, 1 kept" in added.stdout and len(release["assets"]) == 2
+
+
 def test_prereleases_old_lines_and_notes(tmp_path: Path, standin: GitHubStandIn) -> None:
     sample = Sample(tmp_path, "v1.6.0-rc.1", standin=standin)
     sample.dist("1.6.0rc1")
@@ -285,6 +297,7 @@ def test_prereleases_old_lines_and_notes(tmp_path: Path, standin: GitHubStandIn)
                 "Validation Failed (Release tag_name invalid))"),
         ("rate", "error: GitHub's API rate limit is exhausted until"),
         ("unset", "error: GITHUB_TOKEN is not set"),
+        ("echo", "error: GitHub answered 502 (bad gateway for Bearer ***) trying to read the release of v4.0.0"),
     ],
 )
 def test_faults(tmp_path: Path, standin: GitHubStandIn, fault: str, words: str) -> None:
@@ -303,6 +316,8 @@ def test_faults(tmp_path: Path, standin: GitHubStandIn, fault: str, words: str) 
         standin.rate_limited_until = int(time.time()) + 900
     elif fault == "unset":
         env["GITHUB_TOKEN"] = ""
+    elif fault == "echo":
+        standin.echo_auth = True
     result = sample.run(rc=1, env=env)
     assert words in result.stderr
     assert "hint: " in result.stderr and "Traceback" not in result.stderr

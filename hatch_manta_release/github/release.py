@@ -313,8 +313,8 @@ def upload_asset(api: GitHubAPI, release: Mapping[str, Any], step: Step) -> None
                           "the upload was corrupted", "re-run: the draft's asset is replaced")
 
 
-def publish_release(api: GitHubAPI, release: Mapping[str, Any], latest: bool) -> dict[str, Any]:
-    payload = {"draft": False, "make_latest": "true" if latest else "false"}
+def publish_release(api: GitHubAPI, release: Mapping[str, Any], latest: bool, prerelease: bool) -> dict[str, Any]:
+    payload = {"draft": False, "prerelease": prerelease, "make_latest": "true" if latest else "false"}
     return dict(_ok(api.request("PATCH", f"/releases/{release['id']}", payload=payload), (200,),
                     f"publish the release of {release.get('tag_name')}", api))
 
@@ -349,11 +349,18 @@ def run_github_release(project: Project, plan: Plan, settings: GitHubReleaseSett
             f"{(dist_dir or project.dist_dir)}",
         )
     todo = [s for s in report.steps if s.action in ("upload", "replace")]
+    if todo and not draft and release.get("immutable"):
+        raise GitHubError(
+            f"the published release {plan.tag} is immutable and lacks {', '.join(s.asset.name for s in todo)}: "
+            "GitHub accepts no new assets on it",
+            "release the files under a new tag; immutable releases are finished as drafts, so a re-run of the "
+            "run that published it never gets here",
+        )
     for n, step in enumerate(todo, 1):
         upload_asset(api, release, step)
         say(f"[{n}/{len(todo)}] {'replaced' if step.action == 'replace' else 'uploaded'} {step.asset.name}")
     if draft:
-        release = publish_release(api, release, report.latest)
+        release = publish_release(api, release, report.latest, report.prerelease)
         report.published_now = True
         say(f"published the release of {plan.tag}" + (" (latest)" if report.latest else ""))
     report.release_url = str(release.get("html_url") or "")

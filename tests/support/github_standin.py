@@ -45,6 +45,7 @@ class GitHubStandIn:
     immutable: bool = True
     read_only: bool = False
     rate_limited_until: int | None = None  # epoch seconds
+    echo_auth: bool = False  # a broken proxy: a 502 whose message repeats the request's Authorization header
     drop_upload: int | None = None  # break the connection during this upload (1-based count)
     leave_open_upload: int | None = None  # this upload stays in state "open" and the connection breaks
     releases: list[dict[str, Any]] = field(default_factory=list)
@@ -130,6 +131,8 @@ class GitHubStandIn:
             return (200, {"Content-Type": "application/octet-stream"}, data) if data is not None else None
         if headers.get("Authorization") != f"Bearer {self.token}":
             return _json(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+        if self.echo_auth:
+            return _json(502, {"message": f"bad gateway for {headers.get('Authorization')}"})
         if self.rate_limited_until is not None:
             return _json(403, {"message": "API rate limit exceeded for installation ID 1."},
                          {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(self.rate_limited_until)})
