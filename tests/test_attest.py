@@ -329,3 +329,17 @@ def test_the_seam_publish_calls(built: list[Path], tmp_path: Path) -> None:
     made = attest_uploads(None, True, "pypi", files, tmp_path, note=notes.append, identity=lambda: "t", sign=signer)
     assert sorted(made) == sorted(p.name for p in built) and len(notes) == 1
     assert all(a.path.parent == tmp_path / ".attestations" / "pypi" for a in made.values())
+
+
+@pytest.mark.slow
+def test_the_real_signer_explains_why_it_cannot_sign(tmp_path: Path) -> None:
+    """sigstore_sign itself, here: Sigstore's TUF root cannot be fetched (elsewhere the bogus identity is
+    refused) - either way one explained error, no traceback."""
+    from hatch_manta_release.publish.attest import sigstore_sign
+
+    wheel = tmp_path / "x-1.0-py3-none-any.whl"
+    wheel.write_bytes(b"not really a wheel")
+    with pytest.raises(AttestationError) as raised:
+        sigstore_sign(wheel, "not.a.jwt")
+    assert raised.value.message.startswith("cannot attest x-1.0-py3-none-any.whl with Sigstore: ")
+    assert "set attestations = false" in (raised.value.hint or "")
