@@ -232,6 +232,16 @@ def test_published_release_with_different_asset_is_an_error(tmp_path: Path, stan
     assert all(m == "GET" for m, _ in standin.requests)
 
 
+def test_not_a_release_tag_is_an_error(tmp_path: Path, standin: GitHubStandIn) -> None:
+    sample = Sample(tmp_path, "v5.0.0", standin=standin)
+    commit(sample.root, "after the tag")
+    result = sample.run(rc=1)
+    assert "error: sample-pkg 5.0.1.dev1+g" in result.stderr and "gets no GitHub Release: not a clean commit" \
+        in result.stderr
+    assert "hint: github-release runs on a clean checkout of a release tag" in result.stderr
+    assert standin.requests == []
+
+
 def test_published_release_missing_an_asset(tmp_path: Path, standin: GitHubStandIn) -> None:
     sample = Sample(tmp_path, "v3.1.0", standin=standin)
     wheel, sdist = sample.dist("3.1.0")

@@ -25,6 +25,7 @@ def command(ctx: click.Context, dist_dir: str | None, timeout: float) -> None:
     finished, and a different file under a published asset's name is an error.
     """
     from hatch_manta_release.cli.output import Output
+    from hatch_manta_release.core.errors import MantaError
     from hatch_manta_release.core.plan import make_plan
     from hatch_manta_release.core.project import load_project
     from hatch_manta_release.github.actions import append_step_summary
@@ -42,6 +43,12 @@ def command(ctx: click.Context, dist_dir: str | None, timeout: float) -> None:
     plan = make_plan(project)
     settings = settings_of(project)
     folder = project.dist_folder(dist_dir)
+    if not plan.publish or not plan.tag:
+        raise MantaError(
+            f"{plan.project} {plan.version} gets no GitHub Release: {plan.reason}",
+            "github-release runs on a clean checkout of a release tag, after publish (`manta-release plan` "
+            "shows the decision)",
+        )
     wanted, reason = release_wanted(plan, settings)
     if not wanted:
         output.display_note(reason)
