@@ -200,7 +200,7 @@ ERRORS = [
         "[tool.manta-release] unknown key tag-prefx (did you mean 'tag-prefix'?)",
         "allowed keys: tag-prefix, platforms, python, test-command, test-requires, before-build, environment, "
         "dist-dir, pure-python, builder, fallback-version, prerelease-labels, repositories, routes, env-name, "
-        "github-release, reuse, reuse-ignore",
+        "workflow, github-release, reuse, reuse-ignore",
     ),
     ({"repository": {}}, "[tool.manta-release] unknown key repository (did you mean 'repositories'?)", None),
     ({"zzz": 1}, "[tool.manta-release] unknown key zzz", None),

@@ -28,6 +28,7 @@ from hatch_manta_release.core.defaults import (
 from hatch_manta_release.core.defaults import PRERELEASE_LABELS as DEFAULT_PRERELEASE_LABELS
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS, KNOWN_PYTHONS, Platform
+from hatch_manta_release.core.workflow_settings import WorkflowSettings, parse_workflow
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -140,6 +141,7 @@ class Config:
     repositories: Mapping[str, Repository] = field(default_factory=lambda: FrozenDict(default_repositories()))
     routes: Routes = field(default_factory=Routes)
     env_name: str = defaults.ENV_NAME
+    workflow: WorkflowSettings = field(default_factory=WorkflowSettings)  # [tool.manta-release.workflow]
     github_release: GitHubRelease = field(default_factory=GitHubRelease)
     reuse: bool = False  # a pre-release re-versions its base release's wheels when nothing in them changed
     reuse_ignore: tuple[str, ...] = ()  # paths whose changes never stop reuse (docs, tests)
@@ -399,6 +401,11 @@ def _routes(value: Any, key: str, ctx: _Parsing) -> Routes:
     return _parse_routes(value, ctx.fields["repositories"])
 
 
+def _workflow(value: Any, key: str, ctx: _Parsing) -> WorkflowSettings:
+    """``[tool.manta-release.workflow]`` (core/workflow_settings.py; runners name configured platforms)."""
+    return parse_workflow(value, tuple(p.name for p in ctx.fields["platforms"]))
+
+
 def _project_globs(value: Any, key: str, ctx: _Parsing) -> tuple[str, ...]:
     """Glob patterns relative to the project's root folder (never outside it)."""
     patterns = _strings(value, key, ctx)
@@ -447,6 +454,7 @@ KEYS: dict[str, _Key] = {
     "repositories": _Key("repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories())),
     "routes": _Key("routes", _routes, default_from=lambda ctx: Routes()),
     "env-name": _Key("env_name", _env_name, defaults.ENV_NAME),
+    "workflow": _Key("workflow", _workflow, default_from=lambda ctx: WorkflowSettings()),
     "github-release": _Key("github_release", _github_release, default_from=lambda ctx: GitHubRelease()),
     "reuse": _Key("reuse", _boolean, False),
     "reuse-ignore": _Key("reuse_ignore", _project_globs, ()),
