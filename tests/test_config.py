@@ -200,7 +200,7 @@ ERRORS = [
         "[tool.manta-release] unknown key tag-prefx (did you mean 'tag-prefix'?)",
         "allowed keys: tag-prefix, platforms, python, test-command, test-requires, before-build, environment, "
         "dist-dir, pure-python, wheel, sdist, builder, fallback-version, prerelease-labels, numeric-suffix, "
-        "repositories, routes, env-name, workflow",
+        "repositories, routes, env-name, workflow, github-release, reuse, reuse-ignore",
     ),
     ({"repository": {}}, "[tool.manta-release] unknown key repository (did you mean 'repositories'?)", None),
     ({"zzz": 1}, "[tool.manta-release] unknown key zzz", None),
@@ -208,7 +208,7 @@ ERRORS = [
         {"repositories": {"pypi": {"token_env": "X"}}},
         "[tool.manta-release] unknown key repositories.pypi.token_env (did you mean 'token-env'?)",
         "allowed keys in repositories.pypi: upload-url, index-url, token-env, skip-existing, environment, "
-        "trusted-publishing",
+        "trusted-publishing, attestations",
     ),
     (
         {"repositories": {"testpypi": {"skip_existing": True}}},
@@ -258,7 +258,7 @@ ERRORS = [
     (
         {"repositories": {"pypi": "https://pypi.org"}},
         '[tool.manta-release] repositories.pypi = "https://pypi.org": expected a table with keys upload-url, '
-        "index-url, token-env, skip-existing, environment, trusted-publishing",
+        "index-url, token-env, skip-existing, environment, trusted-publishing, attestations",
         None,
     ),
     (

@@ -68,6 +68,21 @@ WHEEL_KINDS: dict[str, str] = {
     "abi3": "cpXY-abi3 per platform, built for the lowest Python (stable ABI extension modules)",
     "platform": "py3-none-<platform>, one per platform (a library loaded with ctypes or cffi)",
 }
+GitHubReleaseWhen = Literal["final", "always", "never"]
+ReleaseNotes = Literal["generated", "changelog", "none"]
+
+
+@dataclass(frozen=True)
+class GitHubRelease:
+    """``[tool.manta-release.github-release]``: which tags get a GitHub Release (``when``: finals, as the
+    reference system; every release tag; never), the files attached besides dist/ (``assets``, globs
+    relative to the project), and the notes (GitHub's generated notes, the version's section of
+    ``notes-file``, or none)."""
+
+    when: GitHubReleaseWhen = "final"
+    assets: tuple[str, ...] = ()
+    notes: ReleaseNotes = "generated"
+    notes_file: str = "CHANGELOG.md"
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,8 @@ class Repository:
     skip_existing: bool = False
     environment: str | None = None
     trusted_publishing: TrustedPublishing = False
+    # PEP 740 publish attestations; None (unset): made whenever Trusted Publishing is used
+    attestations: bool | None = None
 
     @property
     def is_pypi_like(self) -> bool:
@@ -140,6 +157,9 @@ class Config:
     routes: Routes = field(default_factory=Routes)
     env_name: str = defaults.ENV_NAME
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)  # [tool.manta-release.workflow]
+    github_release: GitHubRelease = field(default_factory=GitHubRelease)
+    reuse: bool = False  # a pre-release re-versions its base release's wheels when nothing in them changed
+    reuse_ignore: tuple[str, ...] = ()  # paths whose changes never stop reuse (docs, tests)
 
     def test_command_for(self, os_name: str) -> str | None:
         """The test command on ``os_name``: its own from a per-OS table, else the common one."""
@@ -213,7 +233,10 @@ def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) 
             )
 
 
-REPO_KEYS = ("upload-url", "index-url", "token-env", "skip-existing", "environment", "trusted-publishing")
+REPO_KEYS = (
+    "upload-url", "index-url", "token-env", "skip-existing", "environment", "trusted-publishing", "attestations",
+)
+GITHUB_RELEASE_KEYS = ("when", "assets", "notes", "notes-file")
 ROUTE_KEYS = ("prerelease", "final")
 _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -445,6 +468,34 @@ def _workflow(value: Any, key: str, ctx: _Parsing) -> WorkflowSettings:
     return parse_workflow(value, tuple(p.name for p in ctx.fields["platforms"]))
 
 
+def _project_globs(value: Any, key: str, ctx: _Parsing) -> tuple[str, ...]:
+    """Glob patterns relative to the project's root folder (never outside it)."""
+    patterns = _strings(value, key, ctx)
+    for pattern in patterns:
+        if not pattern or pattern.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", pattern) or ":" in pattern:
+            raise _fail(key, pattern, 'a glob pattern relative to the project\'s root, such as "native/*.so"')
+    return patterns
+
+
+def _github_release(value: Any, key: str, ctx: _Parsing) -> GitHubRelease:
+    if not isinstance(value, dict):
+        raise _fail(key, value, f"a table with keys {', '.join(GITHUB_RELEASE_KEYS)}")
+    _check_keys(value, GITHUB_RELEASE_KEYS, key)
+    defaults_ = GitHubRelease()
+    when = _one_of("final", "always", "never")(value["when"], f"{key}.when", ctx) if "when" in value else "final"
+    assets = _project_globs(value["assets"], f"{key}.assets", ctx) if "assets" in value else ()
+    notes_file = _string(value["notes-file"], f"{key}.notes-file", ctx) if "notes-file" in value else None
+    if notes_file is not None and not notes_file:
+        raise _fail(f"{key}.notes-file", notes_file, 'a file name such as "CHANGELOG.md"')
+    notes = "changelog" if notes_file is not None else defaults_.notes
+    if "notes" in value:
+        notes = _one_of("generated", "changelog", "none")(value["notes"], f"{key}.notes", ctx)
+    if notes_file is not None and notes != "changelog":
+        raise ConfigError(f'[{TABLE}] {key}.notes-file is set but {key}.notes = "{notes}"',
+                          f'remove notes-file, or set notes = "changelog" in [{TABLE}.{key}]')
+    return GitHubRelease(when, assets, notes, notes_file or defaults_.notes_file)  # type: ignore[arg-type]
+
+
 # The key table, in the order keys are validated (so the first error reported is stable).
 # Adding a key: one row here, one validator above if no existing one fits, one Config field.
 KEYS: dict[str, _Key] = {
@@ -471,6 +522,9 @@ KEYS: dict[str, _Key] = {
     "routes": _Key("routes", _routes, default_from=lambda ctx: Routes()),
     "env-name": _Key("env_name", _env_name, defaults.ENV_NAME),
     "workflow": _Key("workflow", _workflow, default_from=lambda ctx: WorkflowSettings()),
+    "github-release": _Key("github_release", _github_release, default_from=lambda ctx: GitHubRelease()),
+    "reuse": _Key("reuse", _boolean, False),
+    "reuse-ignore": _Key("reuse_ignore", _project_globs, ()),
 }
 TOP_KEYS = tuple(KEYS)
 
@@ -601,6 +655,7 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Re
     trusted = repo_table.get("trusted-publishing", base.trusted_publishing)
     if trusted not in (True, False, "auto"):
         raise _fail(f"{path}.trusted-publishing", trusted, 'true, false or "auto"')
+    attestations = _optional_bool(repo_table, "attestations", path, base.attestations)
     return replace(
         base,
         upload_url=upload_url,
@@ -609,7 +664,15 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Re
         skip_existing=skip_existing,
         environment=environment or None,
         trusted_publishing=trusted,
+        attestations=attestations,
     )
+
+
+def _optional_bool(table: Mapping[str, Any], key: str, path: str, default: bool | None) -> bool | None:
+    value = table.get(key, default)
+    if value is not None and not isinstance(value, bool):
+        raise _fail(f"{path}.{key}", value, "true or false")
+    return value
 
 
 def _url(table: Mapping[str, Any], key: str, path: str, default: str) -> str:
