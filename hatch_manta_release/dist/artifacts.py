@@ -377,7 +377,7 @@ def check_dist(
                         "the planned version",
                     )
                 )
-        if version.local is not None:
+        if version.local is not None and not plan.repository.dev_versions:  # a dev-versions folder takes them
             add(
                 Finding(
                     "error" if pypi_like else "warning",
