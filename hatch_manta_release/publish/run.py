@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from hatch_manta_release.core.errors import MantaError
@@ -298,7 +298,9 @@ class _Run:
             self._stamp(report)
             raise _incomplete(report)
 
-    def _confirmer(self, credentials: Credentials | None):  # type: ignore[no-untyped-def]
+    def _confirmer(self, credentials: Credentials | None) -> Callable[[str], str | None]:
+        """The index's sha256 for a file name: how an upload answered "file exists" is confirmed as landed."""
+
         def confirm(filename: str) -> str | None:
             found = existing_files(self.repo.index_url, self.plan.project, auth=_auth(credentials), timeout=30)
             entry = found.get(filename)
