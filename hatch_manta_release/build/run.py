@@ -367,7 +367,8 @@ def run_build(opts: BuildOptions, reporter: Reporter | None = None) -> BuildResu
     """Build what ``opts`` asks for; raises a :class:`MantaError` that says how to fix a failure."""
     from hatch_manta_release.core.plan import make_plan
     from hatch_manta_release.core.project import load_project
-    from hatch_manta_release.dist.artifacts import read_artifact, select_platforms
+    from hatch_manta_release.dist.artifacts import read_artifact
+    from hatch_manta_release.dist.check import select_platforms
 
     reporter = reporter or Reporter(opts.verbose)
     root = opts.root.resolve()

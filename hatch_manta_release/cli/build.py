@@ -50,9 +50,10 @@ def command(  # noqa: PLR0917 (click passes options as arguments)
     """
     from hatch_manta_release.build.run import BuildOptions, Reporter, run_build
     from hatch_manta_release.cli.output import console
+    from hatch_manta_release.cli.tables import artifact_table
     from hatch_manta_release.core.errors import MantaError
     from hatch_manta_release.core.project import load_config
-    from hatch_manta_release.dist.artifacts import artifact_table, read_artifact
+    from hatch_manta_release.dist.artifacts import read_artifact
 
     if sdist_only and no_sdist:
         raise MantaError("--sdist-only and --no-sdist exclude each other", "pass one of them")

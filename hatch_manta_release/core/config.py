@@ -30,6 +30,7 @@ from hatch_manta_release.core.defaults import (
 from hatch_manta_release.core.defaults import PRERELEASE_LABELS as DEFAULT_PRERELEASE_LABELS
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS, KNOWN_PYTHONS, Platform
+from hatch_manta_release.core.workflow_settings import WorkflowSettings, parse_workflow
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -132,9 +133,11 @@ class Config:
     builder: Builder = defaults.BUILDER
     fallback_version: str | None = None
     prerelease_labels: Mapping[str, str] = field(default_factory=lambda: FrozenDict(DEFAULT_PRERELEASE_LABELS))
+    numeric_suffix: str = defaults.NUMERIC_SUFFIX  # the PEP 440 segment of a `v1.0.0-1` tag's "-1"
     repositories: Mapping[str, Repository] = field(default_factory=lambda: FrozenDict(default_repositories()))
     routes: Routes = field(default_factory=Routes)
     env_name: str = defaults.ENV_NAME
+    workflow: WorkflowSettings = field(default_factory=WorkflowSettings)  # [tool.manta-release.workflow]
 
     def repository(self, name: str) -> Repository:
         try:
@@ -407,6 +410,11 @@ def _routes(value: Any, key: str, ctx: _Parsing) -> Routes:
     return _parse_routes(value, ctx.fields["repositories"])
 
 
+def _workflow(value: Any, key: str, ctx: _Parsing) -> WorkflowSettings:
+    """``[tool.manta-release.workflow]`` (core/workflow_settings.py; runners name configured platforms)."""
+    return parse_workflow(value, tuple(p.name for p in ctx.fields["platforms"]))
+
+
 # The key table, in the order keys are validated (so the first error reported is stable).
 # Adding a key: one row here, one validator above if no existing one fits, one Config field.
 KEYS: dict[str, _Key] = {
@@ -424,11 +432,13 @@ KEYS: dict[str, _Key] = {
     "prerelease-labels": _Key(
         "prerelease_labels", _prerelease_labels, default_from=lambda ctx: FrozenDict(DEFAULT_PRERELEASE_LABELS)
     ),
+    "numeric-suffix": _Key("numeric_suffix", _one_of(*PEP440_SEGMENTS), defaults.NUMERIC_SUFFIX),
     "repositories": _Key(
         "repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories(ctx.root))
     ),
     "routes": _Key("routes", _routes, default_from=lambda ctx: Routes()),
     "env-name": _Key("env_name", _env_name, defaults.ENV_NAME),
+    "workflow": _Key("workflow", _workflow, default_from=lambda ctx: WorkflowSettings()),
 }
 TOP_KEYS = tuple(KEYS)
 

@@ -282,6 +282,8 @@ def make_plan(project: Project, *, repository: str | None = None) -> Plan:
     if resolved.is_release:
         kind = "pre-release" if resolved.channel == "prerelease" else "final release"
         reason = f"{resolved.tag.tag if resolved.tag else f'version {resolved.version}'} is a {kind}"
+        if resolved.tag and resolved.tag.note:
+            reason += f"; {resolved.tag.note}"  # `v1.0.0-1`: say which reading routed it
     elif repo.dev_versions:
         reason = (f"{resolved.version} is a development build ({resolved.explanation}); {repo.name} takes "
                   "development versions (dev-versions = true)")
