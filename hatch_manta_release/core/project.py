@@ -147,6 +147,7 @@ def _config(info: ProjectInfo, data: Mapping[str, Any], for_version_source: bool
         requires_python=info.requires_python,
         fallback_version=info.hatch_version.get("fallback-version"),
         expand_pythons=not for_version_source,
+        root=info.root,
     )
 
 
