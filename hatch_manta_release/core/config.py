@@ -272,16 +272,23 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LABEL = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
-@dataclass
 class _Parsing:
     """What a validator may look at besides its own value: the whole table, the project's own
-    settings passed to :func:`parse_config`, and the fields already parsed (in table order)."""
+    settings passed to :func:`parse_config`, and the fields already parsed (in table order).
 
-    table: Mapping[str, Any]
-    requires_python: str | None
-    fallback_version: Any
-    root: Path | None = None  # the project's folder: where a repository's relative ``path`` starts
-    fields: dict[str, Any] = field(default_factory=dict)
+    Plain classes here, not dataclasses: this module is imported on every build, and each
+    dataclass costs its generated methods at import time."""
+
+    __slots__ = ("fallback_version", "fields", "requires_python", "root", "table")
+
+    def __init__(
+        self, table: Mapping[str, Any], requires_python: str | None, fallback_version: Any, root: Path | None = None
+    ) -> None:
+        self.table = table
+        self.requires_python = requires_python
+        self.fallback_version = fallback_version
+        self.root = root  # the project's folder: where a repository's relative ``path`` starts
+        self.fields: dict[str, Any] = {}
 
 
 Validator = Callable[[Any, str, _Parsing], Any]
@@ -292,16 +299,25 @@ class _Fields(dict):  # type: ignore[type-arg]
     table beside the value for every OS)."""
 
 
-@dataclass(frozen=True)
 class _Key:
     """One row of the key table: the :class:`Config` field it fills, the validator that turns the
     user's value into it, and the default when the key is absent (a value, or a function of the
     parsing context for defaults that depend on the project)."""
 
-    attr: str
-    validate: Validator
-    default: Any = None
-    default_from: Callable[[_Parsing], Any] | None = None
+    __slots__ = ("attr", "default", "default_from", "validate")
+
+    def __init__(
+        self,
+        attr: str,
+        validate: Validator,
+        default: Any = None,
+        *,
+        default_from: Callable[[_Parsing], Any] | None = None,
+    ) -> None:
+        self.attr = attr
+        self.validate = validate
+        self.default = default
+        self.default_from = default_from
 
     def absent(self, ctx: _Parsing) -> Any:
         return self.default_from(ctx) if self.default_from is not None else self.default
