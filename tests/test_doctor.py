@@ -390,10 +390,11 @@ jobs:
     ]
     assert all(f.status == "fail" for f in other)
     assert "release.yaml line 9 (uses: pypa/gh-action-pypi-publish@" in (other[1].cause or "")
-    assert "docs.yml line 6 (run: hatch publish -r test)" in (other[0].cause or "")
+    assert "docs.yml line 6 (hatch publish -r test)" in (other[0].cause or "")
     assert found["actions"][0].status == "warn"
     assert found["actions"][0].summary == "1 action not pinned to a commit: release.yaml:8 actions/checkout@v4"
-    assert [f.check for f in findings if f.status == "fail"] == ["other workflows", "other workflows"]
+    assert found["actions"][1].summary == "1 action on a removed Node runtime: release.yaml:8 actions/checkout@v4"
+    assert [f.check for f in findings if f.status == "fail"] == ["other workflows", "other workflows", "actions"]
 
 
 def test_trusted_publishing_names_the_publisher_to_register(tmp_path: Path) -> None:
@@ -443,3 +444,19 @@ def test_tags_of_another_prefix_only(tmp_path: Path) -> None:
     git_finding = by_check(doctor(path))["git"][0]
     assert git_finding.summary == "no release tags (v[0-9]*) yet"
     assert git_finding.fix == 'set tag-prefix = "" in [tool.manta-release]: your release tags look like 4.11.3'
+
+
+def test_actions_on_a_removed_node_runtime_fail(project: Path) -> None:
+    (project / ".github" / "workflows" / "ci.yml").write_text("""\
+on: [pull_request]
+jobs:
+  t:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+""")
+    found = by_check(doctor(project, PYPI_API_TOKEN=TOKEN))["actions"]
+    assert [(f.status, f.summary) for f in found] == [
+        ("fail", "1 action on a removed Node runtime: "
+                 "ci.yml:6 actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2")]
+    assert "Node 20" in (found[0].cause or "") and "hatch run release:workflow" in (found[0].fix or "")

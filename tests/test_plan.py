@@ -209,7 +209,7 @@ def test_unknown_repository_is_a_clean_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "error: unknown repository 'pypj'" in result.stderr
-    assert "defined repositories: pypi, testpypi (did you mean 'pypi'?)" in result.stderr
+    assert "defined repositories: local, pypi, testpypi (did you mean 'pypi'?)" in result.stderr
     assert result.stdout == ""
 
 

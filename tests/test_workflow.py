@@ -72,6 +72,7 @@ KNOBS = {
 NO_CI = {"workflow": {"pull-request": False, "push-branches": []}}
 VARIANTS = {
     "default": ({}, False),
+    "wheels-only": ({"wheel": "platform", "sdist": False}, False),
     "knobs": (KNOBS, False),
     "knobs-pure": (KNOBS, True),
     "no-ci": (NO_CI, False),
@@ -239,6 +240,14 @@ def test_pure_python_builds_one_wheel_on_ubuntu() -> None:
     assert any(s.get("run") == "hatch run release:build --no-sdist" for s in build["steps"])
     assert build["steps"][-1]["with"]["name"].startswith("wheels-")
     assert wf["jobs"]["publish"]["needs"] == ["plan", "build", "sdist"]
+
+
+def test_sdist_false_has_no_sdist_job() -> None:
+    """sdist = false: no job would build anything, and publish neither waits for nor downloads it."""
+    wf = load(render({"wheel": "platform", "sdist": False}))
+    assert "sdist" not in wf["jobs"]
+    assert wf["jobs"]["publish"]["needs"] == ["plan", "build"]
+    assert not any("sdist" in str(s.get("name", "")).lower() for s in wf["jobs"]["publish"]["steps"])
 
 
 def test_custom_config_flows_into_the_workflow() -> None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from hatch_manta_release.adopt.tag_style import ReleaseTag
     from hatch_manta_release.core.config import Config, Repository
     from hatch_manta_release.core.version import ResolvedVersion
+    from hatch_manta_release.github.scan import WorkflowScan
 
 
 
@@ -346,7 +347,6 @@ def check_workflow(project: Project, toplevel: str | None) -> Iterator[Finding]:
     from hatch_manta_release.github.workflow import WORKFLOW_PATH, Drift, render_workflow
 
     config, env = project.config, project.config.env_name
-    expected = render_workflow(config, is_pure_python(project.info, config))
     actual = None
     for base in dict.fromkeys((project.root, Path(toplevel) if toplevel else project.root)):
         try:
@@ -361,7 +361,9 @@ def check_workflow(project: Project, toplevel: str | None) -> Iterator[Finding]:
             f"run `hatch run {env}:workflow` and commit the file",
         )
         return
-    state = Drift(project.root / WORKFLOW_PATH, expected, actual)
+    # rendered with the file's own pins: a pin bumped in the file (dependabot, renovate) is no drift
+    state = Drift(project.root / WORKFLOW_PATH, render_workflow(config, is_pure_python(project.info, config), actual),
+                  actual)
     if state.in_sync:
         yield _finding("workflow", "ok", f"{WORKFLOW_PATH} is in sync with the configuration")
     else:
@@ -401,24 +403,38 @@ def _check_trigger(text: str, config: Config) -> Finding:
 
 
 def check_other_workflows(base: Path, config: Config) -> Iterator[Finding]:
-    """Other workflows that also publish on release tags (every tag would publish twice), and unpinned actions."""
-    from hatch_manta_release.adopt.workflows import describe_steps, publishing_on, read_workflows
+    """Other workflows that also publish on release tags (every tag would publish twice), and actions that are
+    unpinned or run on a removed Node runtime, in every workflow of the repository at ``base``."""
+    from hatch_manta_release.github.scan import scan_repository
     from hatch_manta_release.github.workflow import WORKFLOW_PATH
 
-    workflows = read_workflows(base)
+    scans = scan_repository(base)
+    ours = (base / WORKFLOW_PATH).resolve()
     sample = f"{config.tag_prefix}1.2.0"
-    for other in publishing_on(workflows, sample, WORKFLOW_PATH):
+    for other in (s for s in scans if s.path.resolve() != ours and s.publishes_on_release_tags(config.tag_prefix)):
+        name = other.path.relative_to(base).as_posix()
+        tagged = any(other.triggered_by_tag(t) for t in (sample, f"{config.tag_prefix}1.2.0rc1"))
+        when = f"a release tag ({sample}) is pushed" if tagged else "a GitHub Release is published"
         yield _finding(
-            "other workflows", "error",
-            f"{other.path.as_posix()} also publishes when a release tag ({sample}) is pushed",
-            "two workflows publishing one tag upload every file twice: the second upload fails on PyPI (the file "
-            f"name is taken) after the first succeeded, or races it; it publishes at {describe_steps(other)}",
+            "other workflows", "error", f"{name} also publishes when {when}",
+            "two workflows publishing one release upload every file twice: the second upload fails on PyPI (the "
+            f"file name is taken) after the first succeeded, or races it; it publishes at {publish_lines(other)}",
             f"remove those publishing steps (or the whole file, if {WORKFLOW_PATH.name} replaces it), "
             "or drop release tags from its `on: push: tags`",
         )
-    unpinned = [(w, line, uses) for w in workflows for line, uses in w.unpinned]
+    yield from _action_findings(scans, config.env_name)
+
+
+def publish_lines(scan: WorkflowScan) -> str:
+    """``release.yaml line 23 (uses: pypa/gh-action-pypi-publish@…), line 31 (twine upload dist/*)``."""
+    name = scan.path.name
+    return ", ".join(f"{name} line {s.line} ({s.text})" if s.line else f"{name} ({s.text})" for s in scan.publishes)
+
+
+def _action_findings(scans: list[WorkflowScan], env: str) -> Iterator[Finding]:
+    unpinned = [(scan, use) for scan in scans for use in scan.unpinned]
     if unpinned:
-        shown = ", ".join(f"{w.path.name}:{line} {uses}" for w, line, uses in unpinned[:5])
+        shown = ", ".join(f"{scan.path.name}:{use.line} {use.uses}" for scan, use in unpinned[:5])
         more = f" and {len(unpinned) - 5} more" if len(unpinned) > 5 else ""
         yield _finding(
             "actions", "warning", f"{len(unpinned)} action{'s' if len(unpinned) != 1 else ''} not pinned to a commit: "
@@ -426,6 +442,17 @@ def check_other_workflows(base: Path, config: Config) -> Iterator[Finding]:
             "a tag or branch can be moved to other code, which then runs with the workflow's secrets and id-token",
             "pin each to the full commit SHA of its release, with the version as a comment "
             "(uses: owner/action@<40 hex> # vX.Y.Z); dependabot and renovate keep such pins current",
+        )
+    removed = [(scan, use) for scan in scans for use in scan.on_removed_runtime]
+    if removed:
+        shown = ", ".join(f"{scan.path.name}:{use.line} {use.uses}" + (f" # {use.comment}" if use.comment else "")
+                          for scan, use in removed[:5])
+        yield _finding(
+            "actions", "error", f"{len(removed)} action{'s' if len(removed) != 1 else ''} on a removed Node runtime: "
+            f"{shown}",
+            "GitHub removed Node 20 from its runners on 2026-09-16: these releases no longer run",
+            f"move each to its current major (`hatch run {env}:workflow` renews the generated workflow's own); "
+            "dependabot or renovate can do it",
         )
 
 

@@ -382,11 +382,12 @@ def _workflow(project: Project, result: InitResult, *, force: bool) -> str:
     from hatch_manta_release.core.plan import is_pure_python
     from hatch_manta_release.github.workflow import WORKFLOW_PATH, render_workflow, workflow_file
 
-    rendered = render_workflow(project.config, is_pure_python(project.info, project.config))
     try:
         current: str | None = workflow_file(project.root).read_text(encoding="utf-8")
     except FileNotFoundError:
         current = None
+    # the file's own pins are kept (a dependabot bump is not an edit)
+    rendered = render_workflow(project.config, is_pure_python(project.info, project.config), current)
     if current is not None and current != rendered and not force:
         result.conflicts.append(
             f"{WORKFLOW_PATH} exists and differs from what the configuration renders (your edits would be lost)"

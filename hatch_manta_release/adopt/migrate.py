@@ -162,13 +162,14 @@ def root_leftovers(root: Path) -> list[str]:
 
 def publishing_workflows(root: Path, prefix: str) -> list[str]:
     """Other workflows that publish when a release tag is pushed: each tag would publish twice."""
-    from hatch_manta_release.adopt.workflows import describe_steps, publishing_on, read_workflows
+    from hatch_manta_release.adopt.doctor import publish_lines
+    from hatch_manta_release.github.scan import other_publishers
     from hatch_manta_release.github.workflow import WORKFLOW_PATH
 
     sample = f"{prefix}1.2.0"
     return [
-        f"{w.path.as_posix()} also publishes when a release tag such as {sample} is pushed, so every release would "
-        f"be uploaded twice (the second upload fails on PyPI): remove its publishing steps, {describe_steps(w)}, "
-        f"or the whole file if {WORKFLOW_PATH.name} replaces it"
-        for w in publishing_on(read_workflows(root), sample, WORKFLOW_PATH)
+        f"{scan.path.relative_to(root).as_posix()} also publishes when a release tag such as {sample} is pushed, "
+        "so every release would be uploaded twice (the second upload fails on PyPI): remove its publishing steps, "
+        f"{publish_lines(scan)}, or the whole file if {WORKFLOW_PATH.name} replaces it"
+        for scan in other_publishers(root, prefix, WORKFLOW_PATH)
     ]

@@ -11,6 +11,7 @@ COMMANDS: dict[str, str] = {
     "build": "Build the sdist and wheels (cibuildwheel, or the native builder) into dist/.",
     "check": "Check dist/ against the plan: metadata, versions, wheel tags, completeness.",
     "publish": "Upload dist/ to the repository the plan routes to; safe to re-run.",
+    "github-release": "Create or finish the GitHub Release of the tag with dist/ attached; safe to re-run.",
     "doctor": "Check config, git, tokens, workflow and index; say what to fix.",
     "workflow": "Render .github/workflows/release.yml from the config.",
     "init": "Add the adoption tables to pyproject.toml and write the workflow.",

@@ -12,8 +12,10 @@ every build of every adopting project.
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from hatch_manta_release.core import defaults
@@ -69,6 +71,21 @@ WHEEL_KINDS: dict[str, str] = {
     "abi3": "cpXY-abi3 per platform, built for the lowest Python (stable ABI extension modules)",
     "platform": "py3-none-<platform>, one per platform (a library loaded with ctypes or cffi)",
 }
+GitHubReleaseWhen = Literal["final", "always", "never"]
+ReleaseNotes = Literal["generated", "changelog", "none"]
+
+
+@dataclass(frozen=True)
+class GitHubRelease:
+    """``[tool.manta-release.github-release]``: which tags get a GitHub Release (``when``: finals, as the
+    reference system; every release tag; never), the files attached besides dist/ (``assets``, globs
+    relative to the project), and the notes (GitHub's generated notes, the version's section of
+    ``notes-file``, or none)."""
+
+    when: GitHubReleaseWhen = "final"
+    assets: tuple[str, ...] = ()
+    notes: ReleaseNotes = "generated"
+    notes_file: str = "CHANGELOG.md"
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,18 @@ class Repository:
     # send the upload credential to index-url when it is another origin than upload-url
     # (None: only when both are one origin)
     index_auth: bool | None = None
+    # PEP 740 publish attestations; None (unset): made whenever Trusted Publishing is used
+    attestations: bool | None = None
+    path: str | None = None  # a folder index, as configured (``path = "…"``, relative to the project)
+    dev_versions: bool = False  # development versions (an untagged checkout) may be published here
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder of a folder index (a ``file://`` upload URL, or ``path``), else None."""
+        parts = urllib.parse.urlsplit(self.upload_url)
+        if parts.scheme != "file":
+            return None
+        return Path(urllib.parse.unquote(parts.path))
 
     @property
     def is_pypi_like(self) -> bool:
@@ -144,6 +173,9 @@ class Config:
     routes: Routes = field(default_factory=Routes)
     env_name: str = defaults.ENV_NAME
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)  # [tool.manta-release.workflow]
+    github_release: GitHubRelease = field(default_factory=GitHubRelease)
+    reuse: bool = False  # a pre-release re-versions its base release's wheels when nothing in them changed
+    reuse_ignore: tuple[str, ...] = ()  # paths whose changes never stop reuse (docs, tests)
 
     def test_command_for(self, os_name: str) -> str | None:
         """The test command on ``os_name``: its own from a per-OS table, else the common one."""
@@ -167,8 +199,17 @@ class Config:
         return self.repository(self.routes.for_channel(channel))
 
 
-def default_repositories() -> dict[str, Repository]:
+def folder_repository(name: str, path: str, root: Path | None, **fields: Any) -> Repository:
+    """A repository that is a folder: publish writes a static simple index there (``<folder>/simple/``)."""
+    folder = Path(path) if Path(path).is_absolute() else (root or Path.cwd()) / path
+    url = folder.resolve().as_uri() + "/"
+    return Repository(name=name, upload_url=url, index_url=url + "simple/", token_env=None, path=path, **fields)
+
+
+def default_repositories(root: Path | None = None) -> dict[str, Repository]:
+    """pypi and testpypi, and ``local``: a folder index in the project that takes development versions too."""
     return {
+        "local": folder_repository("local", defaults.LOCAL_INDEX, root, dev_versions=True),
         "testpypi": Repository(
             name="testpypi",
             upload_url=TESTPYPI_UPLOAD_URL,
@@ -220,8 +261,18 @@ def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) 
 
 
 REPO_KEYS = (
-    "upload-url", "index-url", "token-env", "skip-existing", "environment", "trusted-publishing", "index-auth",
+    "upload-url",
+    "index-url",
+    "token-env",
+    "skip-existing",
+    "environment",
+    "trusted-publishing",
+    "attestations",
+    "path",
+    "dev-versions",
+    "index-auth",
 )
+GITHUB_RELEASE_KEYS = ("when", "assets", "notes", "notes-file")
 ROUTE_KEYS = ("prerelease", "final")
 # Values that reach the generated YAML or a shell: always ``fullmatch`` (``$`` also matches before a final newline).
 _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
@@ -232,15 +283,23 @@ _TAG_PREFIX_MAX = 100
 _LABEL = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
-@dataclass
 class _Parsing:
     """What a validator may look at besides its own value: the whole table, the project's own
-    settings passed to :func:`parse_config`, and the fields already parsed (in table order)."""
+    settings passed to :func:`parse_config`, and the fields already parsed (in table order).
 
-    table: Mapping[str, Any]
-    requires_python: str | None
-    fallback_version: Any
-    fields: dict[str, Any] = field(default_factory=dict)
+    Plain classes here, not dataclasses: this module is imported on every build, and each
+    dataclass costs its generated methods at import time."""
+
+    __slots__ = ("fallback_version", "fields", "requires_python", "root", "table")
+
+    def __init__(
+        self, table: Mapping[str, Any], requires_python: str | None, fallback_version: Any, root: Path | None = None
+    ) -> None:
+        self.table = table
+        self.requires_python = requires_python
+        self.fallback_version = fallback_version
+        self.root = root  # the project's folder: where a repository's relative ``path`` starts
+        self.fields: dict[str, Any] = {}
 
 
 Validator = Callable[[Any, str, _Parsing], Any]
@@ -251,16 +310,25 @@ class _Fields(dict):  # type: ignore[type-arg]
     table beside the value for every OS)."""
 
 
-@dataclass(frozen=True)
 class _Key:
     """One row of the key table: the :class:`Config` field it fills, the validator that turns the
     user's value into it, and the default when the key is absent (a value, or a function of the
     parsing context for defaults that depend on the project)."""
 
-    attr: str
-    validate: Validator
-    default: Any = None
-    default_from: Callable[[_Parsing], Any] | None = None
+    __slots__ = ("attr", "default", "default_from", "validate")
+
+    def __init__(
+        self,
+        attr: str,
+        validate: Validator,
+        default: Any = None,
+        *,
+        default_from: Callable[[_Parsing], Any] | None = None,
+    ) -> None:
+        self.attr = attr
+        self.validate = validate
+        self.default = default
+        self.default_from = default_from
 
     def absent(self, ctx: _Parsing) -> Any:
         return self.default_from(ctx) if self.default_from is not None else self.default
@@ -465,7 +533,7 @@ def _env_name(value: Any, key: str, ctx: _Parsing) -> str:
 
 
 def _repositories(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
-    return FrozenDict(_parse_repositories(value))
+    return FrozenDict(_parse_repositories(value, ctx.root))
 
 
 def _routes(value: Any, key: str, ctx: _Parsing) -> Routes:
@@ -475,6 +543,34 @@ def _routes(value: Any, key: str, ctx: _Parsing) -> Routes:
 def _workflow(value: Any, key: str, ctx: _Parsing) -> WorkflowSettings:
     """``[tool.manta-release.workflow]`` (core/workflow_settings.py; runners name configured platforms)."""
     return parse_workflow(value, tuple(p.name for p in ctx.fields["platforms"]))
+
+
+def _project_globs(value: Any, key: str, ctx: _Parsing) -> tuple[str, ...]:
+    """Glob patterns relative to the project's root folder (never outside it)."""
+    patterns = _strings(value, key, ctx)
+    for pattern in patterns:
+        if not pattern or pattern.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", pattern) or ":" in pattern:
+            raise _fail(key, pattern, 'a glob pattern relative to the project\'s root, such as "native/*.so"')
+    return patterns
+
+
+def _github_release(value: Any, key: str, ctx: _Parsing) -> GitHubRelease:
+    if not isinstance(value, dict):
+        raise _fail(key, value, f"a table with keys {', '.join(GITHUB_RELEASE_KEYS)}")
+    _check_keys(value, GITHUB_RELEASE_KEYS, key)
+    defaults_ = GitHubRelease()
+    when = _one_of("final", "always", "never")(value["when"], f"{key}.when", ctx) if "when" in value else "final"
+    assets = _project_globs(value["assets"], f"{key}.assets", ctx) if "assets" in value else ()
+    notes_file = _string(value["notes-file"], f"{key}.notes-file", ctx) if "notes-file" in value else None
+    if notes_file is not None and not notes_file:
+        raise _fail(f"{key}.notes-file", notes_file, 'a file name such as "CHANGELOG.md"')
+    notes = "changelog" if notes_file is not None else defaults_.notes
+    if "notes" in value:
+        notes = _one_of("generated", "changelog", "none")(value["notes"], f"{key}.notes", ctx)
+    if notes_file is not None and notes != "changelog":
+        raise ConfigError(f'[{TABLE}] {key}.notes-file is set but {key}.notes = "{notes}"',
+                          f'remove notes-file, or set notes = "changelog" in [{TABLE}.{key}]')
+    return GitHubRelease(when, assets, notes, notes_file or defaults_.notes_file)  # type: ignore[arg-type]
 
 
 # The key table, in the order keys are validated (so the first error reported is stable).
@@ -499,10 +595,15 @@ KEYS: dict[str, _Key] = {
         "prerelease_labels", _prerelease_labels, default_from=lambda ctx: FrozenDict(DEFAULT_PRERELEASE_LABELS)
     ),
     "numeric-suffix": _Key("numeric_suffix", _one_of(*PEP440_SEGMENTS), defaults.NUMERIC_SUFFIX),
-    "repositories": _Key("repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories())),
+    "repositories": _Key(
+        "repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories(ctx.root))
+    ),
     "routes": _Key("routes", _routes, default_from=lambda ctx: Routes()),
     "env-name": _Key("env_name", _env_name, defaults.ENV_NAME),
     "workflow": _Key("workflow", _workflow, default_from=lambda ctx: WorkflowSettings()),
+    "github-release": _Key("github_release", _github_release, default_from=lambda ctx: GitHubRelease()),
+    "reuse": _Key("reuse", _boolean, False),
+    "reuse-ignore": _Key("reuse_ignore", _project_globs, ()),
 }
 TOP_KEYS = tuple(KEYS)
 
@@ -514,16 +615,18 @@ def parse_config(
     requires_python: str | None = None,
     fallback_version: Any = None,
     expand_pythons: bool = True,
+    root: Path | None = None,
 ) -> Config:
     """Validate a ``[tool.manta-release]`` mapping into a :class:`Config`, one row of
     :data:`KEYS` per key.
 
-    ``expand_pythons=False`` leaves ``pythons`` empty (see :func:`load_config`).
+    ``expand_pythons=False`` leaves ``pythons`` empty (see :func:`load_config`); ``root`` is where a
+    folder repository's relative ``path`` starts (the current folder when None).
     """
     if not isinstance(table, dict):
         raise ConfigError(f"[{TABLE}] must be a table, got {type(table).__name__}")
     _check_keys(table, TOP_KEYS, "")
-    ctx = _Parsing(table, requires_python, fallback_version)
+    ctx = _Parsing(table, requires_python, fallback_version, root)
     for key, row in KEYS.items():
         value = row.validate(table[key], key, ctx) if key in table else row.absent(ctx)
         if isinstance(value, _Fields):
@@ -594,23 +697,28 @@ def _pythons(spec: str, path: str) -> tuple[str, ...]:
     return selected
 
 
-def _parse_repositories(raw: Any) -> dict[str, Repository]:
+def _parse_repositories(raw: Any, root: Path | None = None) -> dict[str, Repository]:
     """The default repositories, each overridden key by key, plus the user's new ones."""
     if not isinstance(raw, dict):
         raise _fail("repositories", raw, "a table of repository tables")
-    repositories = default_repositories()
+    repositories = default_repositories(root)
     for name, repo_table in raw.items():
-        repositories[name] = _parse_repository(name, repo_table, repositories.get(name))
+        repositories[name] = _parse_repository(name, repo_table, repositories.get(name), root)
     return repositories
 
 
-def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Repository:
+def _parse_repository(name: str, repo_table: Any, base: Repository | None, root: Path | None = None) -> Repository:
     path = f"repositories.{_shown(name)}"
     if not _NAME.fullmatch(name):
         raise _fail(path, name, "a repository name of letters, digits, - _ .")
     if not isinstance(repo_table, dict):
         raise _fail(path, repo_table, f"a table with keys {', '.join(REPO_KEYS)}")
     _check_keys(repo_table, REPO_KEYS, path)
+    folder = _folder(name, repo_table, base, root)
+    if folder is not None:
+        base, repo_table = folder, {k: v for k, v in repo_table.items() if k not in ("upload-url", "path")}
+    elif base is not None and base.path is not None:
+        base = None  # a built-in folder repository (local) given a server's URLs: a new repository by that name
     if base is None:
         missing = [k for k in ("upload-url", "index-url") if k not in repo_table]
         if missing:
@@ -627,17 +735,15 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Re
     skip_existing = repo_table.get("skip-existing", base.skip_existing)
     if not isinstance(skip_existing, bool):
         raise _fail(f"{path}.skip-existing", skip_existing, "true or false")
-    environment = repo_table.get("environment", base.environment)
-    if environment is not None and not isinstance(environment, str):
-        raise _fail(f"{path}.environment", environment, "a GitHub environment name (a string)")
-    if environment and not _GITHUB_ENVIRONMENT.fullmatch(environment):
-        raise _fail(f"{path}.environment", environment, "a GitHub environment name (letters, digits, - _ . space)")
-    index_auth = repo_table.get("index-auth", base.index_auth)
-    if index_auth is not None and not isinstance(index_auth, bool):
-        raise _fail(f"{path}.index-auth", index_auth, "true or false (send the upload credential to index-url)")
+    environment = _github_environment(repo_table.get("environment", base.environment), path)
+    index_auth = _optional_bool(repo_table, "index-auth", path, base.index_auth)
     trusted = repo_table.get("trusted-publishing", base.trusted_publishing)
     if trusted not in (True, False, "auto"):
         raise _fail(f"{path}.trusted-publishing", trusted, 'true, false or "auto"')
+    attestations = _optional_bool(repo_table, "attestations", path, base.attestations)
+    dev_versions = repo_table.get("dev-versions", base.dev_versions)
+    if not isinstance(dev_versions, bool):
+        raise _fail(f"{path}.dev-versions", dev_versions, "true or false")
     return replace(
         base,
         upload_url=upload_url,
@@ -646,8 +752,59 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Re
         skip_existing=skip_existing,
         environment=environment or None,
         trusted_publishing=trusted,
+        attestations=attestations,
+        dev_versions=dev_versions,
         index_auth=index_auth,
     )
+
+
+def _folder(name: str, repo_table: Mapping[str, Any], base: Repository | None, root: Path | None) -> Repository | None:
+    """A folder index from ``path = "…"`` or ``upload-url = "file:///…"``; its index-url is ``<folder>/simple/``."""
+    where = f"repositories.{name}"
+    upload = repo_table.get("upload-url")
+    if "path" in repo_table and upload is not None:
+        raise ConfigError(
+            f"[{TABLE}] {where}: path and upload-url both set",
+            "a folder index takes path (or a file:// upload-url); an index server takes upload-url and index-url",
+        )
+    if "path" in repo_table:
+        folder = repo_table["path"]
+        if not isinstance(folder, str) or not folder.strip():
+            raise _fail(f"{where}.path", folder, "a folder, relative to the project (or absolute)")
+    elif isinstance(upload, str) and upload.startswith("file:"):
+        folder = urllib.parse.unquote(urllib.parse.urlsplit(upload).path)
+        if not upload.startswith("file:///") or not folder:
+            raise _fail(f"{where}.upload-url", upload, 'a file:///absolute/folder URL (or path = "folder")')
+    elif base is not None and base.path is not None and upload is None:
+        folder = base.path  # a built-in folder repository, other keys overridden
+    else:
+        return None
+    repository = folder_repository(name, folder, root)
+    index = repo_table.get("index-url")
+    if index is not None and str(index).rstrip("/") + "/" != repository.index_url:
+        raise _fail(f"{where}.index-url", index, f"{repository.index_url} (a folder index is read where it is "
+                    "written: leave index-url out)")
+    if base is None:
+        return repository
+    return replace(
+        repository, skip_existing=base.skip_existing, dev_versions=base.dev_versions, environment=base.environment
+    )
+
+
+def _github_environment(environment: Any, path: str) -> str | None:
+    """A GitHub environment name: it lands in the workflow's ``environment:``."""
+    if environment is not None and not isinstance(environment, str):
+        raise _fail(f"{path}.environment", environment, "a GitHub environment name (a string)")
+    if environment and not _GITHUB_ENVIRONMENT.fullmatch(environment):
+        raise _fail(f"{path}.environment", environment, "a GitHub environment name (letters, digits, - _ . space)")
+    return environment
+
+
+def _optional_bool(table: Mapping[str, Any], key: str, path: str, default: bool | None) -> bool | None:
+    value = table.get(key, default)
+    if value is not None and not isinstance(value, bool):
+        raise _fail(f"{path}.{key}", value, "true or false")
+    return value
 
 
 def _url(table: Mapping[str, Any], key: str, path: str, default: str) -> str:

@@ -16,6 +16,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from hatch_manta_release.core.errors import GitError
 from hatch_manta_release.core.redaction import child_env
@@ -35,8 +36,7 @@ class Describe:
     shallow: bool = False
 
 
-@dataclass(frozen=True)
-class TagRef:
+class TagRef(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass, on every build
     """A tag whose name matches the release-tag pattern, and the commit it points at."""
 
     name: str

@@ -204,7 +204,7 @@ def _version_findings(plan: Plan, artifact: Artifact) -> list[Finding]:
                 "the planned version",
                 name,
             ))
-    if version.local is not None:
+    if version.local is not None and not plan.repository.dev_versions:  # a dev-versions folder takes them
         pypi_like, index = plan.repository.is_pypi_like, plan.repository.name
         findings.append(Finding(
             "error" if pypi_like else "warning",

@@ -191,7 +191,10 @@ def platform_build_job(ctx: Context) -> dict[str, Any]:
     }
 
 
-def sdist_job(ctx: Context) -> dict[str, Any]:
+def sdist_job(ctx: Context) -> dict[str, Any] | None:
+    """None with ``sdist = false``: the project ships wheels only (no job would build anything)."""
+    if not ctx.config.sdist:
+        return None
     return {
         "name": "Build the sdist",
         "needs": "plan",
@@ -235,7 +238,7 @@ def publish_job(ctx: Context) -> dict[str, Any]:
     repos = routed_repositories(ctx.config)
     job: dict[str, Any] = {
         "name": "Publish to ${{ needs.plan.outputs.repository }}",
-        "needs": Flow(("plan", "build", "sdist")),
+        "needs": Flow(("plan", "build", "sdist") if ctx.config.sdist else ("plan", "build")),
         "if": PUBLISH_IF,
         "runs-on": "ubuntu-latest",
         "timeout-minutes": 30,
@@ -259,19 +262,24 @@ def publish_job(ctx: Context) -> dict[str, Any]:
             "uses": ctx.uses("download-artifact"),
             "with": {"pattern": "wheels-*", "path": ctx.dist, "merge-multiple": True},
         },
-        {
-            "name": "Download the sdist",
-            "uses": ctx.uses("download-artifact"),
-            "with": {"name": SDIST_ARTIFACT, "path": ctx.dist},
-        },
+        *(
+            [{
+                "name": "Download the sdist",
+                "uses": ctx.uses("download-artifact"),
+                "with": {"name": SDIST_ARTIFACT, "path": ctx.dist},
+            }]
+            if ctx.config.sdist
+            else []
+        ),
         {"name": "Check the artifacts against the plan", "run": f"{ctx.run}check"},
         publish,
     ]
     return job
 
 
-# The jobs in order: (id, builder). A new job is one function and one line here.
-JOBS: tuple[tuple[str, Callable[[Context], dict[str, Any]]], ...] = (
+# The jobs in order: (id, builder). A new job is one function and one line here; a builder returns
+# None when the configuration has no such job.
+JOBS: tuple[tuple[str, Callable[[Context], dict[str, Any] | None]], ...] = (
     ("plan", plan_job),
     ("build", build_job),
     ("sdist", sdist_job),

@@ -90,7 +90,7 @@ def build_workflow(config: Config, pure_python: bool, pins: PinSet | None = None
             "cancel-in-progress": "${{ github.event_name == 'pull_request' }}",
         },
         "defaults": {"run": {"shell": "bash"}},
-        "jobs": {job_id: make(ctx) for job_id, make in JOBS},
+        "jobs": {job_id: job for job_id, make in JOBS if (job := make(ctx)) is not None},
     }
 
 

@@ -27,7 +27,7 @@ __version_tuple__ = version_tuple = {version_tuple!r}
 '''
 
 
-class MantaReleaseBuildHook(BuildHookInterface):  # type: ignore[type-arg]
+class MantaReleaseBuildHook(BuildHookInterface[Any]):
     PLUGIN_NAME = "manta-release"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
@@ -85,21 +85,26 @@ class MantaReleaseBuildHook(BuildHookInterface):  # type: ignore[type-arg]
                 '.py path inside the project, relative to its root, such as "src/pkg/_version.py"'
             )
         relative = posix.as_posix()  # "./pkg/_version.py" -> "pkg/_version.py"
-        from packaging.version import Version
-
-        parsed = Version(self.metadata.version)
-        parts: list[int | str] = list(parsed.release)
-        if parsed.pre:
-            parts.append(f"{parsed.pre[0]}{parsed.pre[1]}")
-        if parsed.post is not None:
-            parts.append(f"post{parsed.post}")
-        if parsed.dev is not None:
-            parts.append(f"dev{parsed.dev}")
-        if parsed.local:
-            parts.append(parsed.local)
         path = Path(self.root, relative)
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = TEMPLATE.format(version=self.metadata.version, version_tuple=tuple(parts))
+        text = version_file_text(self.metadata.version)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
         build_data.setdefault("artifacts", []).append(f"/{relative}")
+
+
+def version_file_text(version: str) -> str:
+    """The version file for ``version`` (also what build/reuse.py rewrites in a re-versioned wheel)."""
+    from packaging.version import Version
+
+    parsed = Version(version)
+    parts: list[int | str] = list(parsed.release)
+    if parsed.pre:
+        parts.append(f"{parsed.pre[0]}{parsed.pre[1]}")
+    if parsed.post is not None:
+        parts.append(f"post{parsed.post}")
+    if parsed.dev is not None:
+        parts.append(f"dev{parsed.dev}")
+    if parsed.local:
+        parts.append(parsed.local)
+    return TEMPLATE.format(version=version, version_tuple=tuple(parts))
