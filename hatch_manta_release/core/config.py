@@ -384,15 +384,17 @@ def _tag_prefix(value: Any, key: str, ctx: _Parsing) -> str:
     if len(prefix) > _TAG_PREFIX_MAX:
         raise _fail(key, f"{prefix[:20]}…", f"at most {_TAG_PREFIX_MAX} characters (got {len(prefix)})")
     if any(not c.isprintable() for c in prefix):
-        raise _fail(key, _shown(prefix), "printable text (no control characters)")
+        raise _fail(key, prefix, "printable text (no control characters)")
     if any(c in prefix for c in "*?[]\\ ~^:"):
         raise _fail(key, prefix, "plain text without glob or ref characters (*?[]\\ ~^:)")
     return prefix
 
 
 def _shown(text: str) -> str:
-    """``text`` with control characters escaped, for an error message."""
-    return text.encode("unicode_escape").decode("ascii")
+    """``text`` with control characters (only those) escaped, for an error message of one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _dist_dir(value: Any, key: str, ctx: _Parsing) -> str:
@@ -400,7 +402,7 @@ def _dist_dir(value: Any, key: str, ctx: _Parsing) -> str:
     text = _string(value, key, ctx)
     parts = text.strip("/").split("/") if text else []
     if text.startswith("/") or not parts or not all(_DIST_PART.fullmatch(p) and p.strip(".") for p in parts):
-        raise _fail(key, _shown(text),
+        raise _fail(key, text,
                     'a folder inside the project such as "dist" (letters, digits, _ . + - and /; no "..", '
                     'no absolute path, no "${{")')
     return "/".join(parts)
