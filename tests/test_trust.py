@@ -524,3 +524,17 @@ def test_no_child_of_build_or_check_inherits_the_token(tmp_path: Path, token: st
     shown = dump.read_text()
     assert "PATH=" in shown and "PYPI_API_TOKEN" not in shown and "ALSO_THE_TOKEN" not in shown
     assert_clean(shown, token)
+
+
+def test_add_mask_passes_the_redaction_point(monkeypatch: pytest.MonkeyPatch, token: str) -> None:
+    """The runner must be told the real secret, or it masks "***"; every other line is redacted."""
+    import io
+
+    from hatch_manta_release.github.actions import add_mask
+
+    raw = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", redaction.RedactingStream(raw))
+    redaction.register_secret(token)
+    add_mask(token, {"GITHUB_ACTIONS": "true"})
+    print(f"echoed: {token}")
+    assert raw.getvalue().splitlines() == [f"::add-mask::{token}", "echoed: ***"]

@@ -75,7 +75,7 @@ def group(title: str, enabled: bool | None = None) -> Iterator[None]:
         yield
     finally:
         if active:
-            emit("::endgroup::")
+            emit(workflow_command("endgroup"))
 
 
 def format_outputs(outputs: Mapping[str, str]) -> str:
