@@ -80,11 +80,12 @@ def _core_metadata(file: Artifact) -> email.message.Message:
     """The file's own ``METADATA``/``PKG-INFO`` headers; a :class:`VerifyError` when it cannot be read."""
     name = shown(file.filename)
     try:
-        if file.kind == "wheel":
+        if file.kind == "wheel" or file.filename.endswith(".zip"):
+            suffix = ".dist-info/METADATA" if file.kind == "wheel" else "/PKG-INFO"
             with zipfile.ZipFile(file.path) as zf:
-                found = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+                found = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(suffix)]
                 if len(found) != 1:
-                    raise VerifyError(f"{name} holds {len(found)} *.dist-info/METADATA files, not one", _REBUILD)
+                    raise VerifyError(f"{name} holds {len(found)} *{suffix} files, not one", _REBUILD)
                 data = zf.open(found[0]).read(1024 * 1024)
         else:
             with tarfile.open(file.path, "r:*") as tf:
