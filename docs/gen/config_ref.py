@@ -1,0 +1,258 @@
+"""The configuration reference, generated from the config code at build time.
+
+Key names and their order come from the validator's own key lists (``TOP_KEYS``, ``REPO_KEYS``,
+``ROUTE_KEYS`` in ``core/config.py``), defaults from the objects the validator builds (``Config()``
+and ``default_repositories()``), allowed values from the code's constants (``KNOWN_PLATFORMS``,
+``KNOWN_PYTHONS``, ``PEP440_SEGMENTS``, the ``Builder``/``TrustedPublishing`` literals).
+
+The words (type, allowed, example, meaning) come from a table of key specs. When the config code
+carries one (``core.config.KEY_SPECS``: a sequence of objects with ``key`` — the dotted path such as
+``tag-prefix`` or ``repositories.<name>.token-env`` — and ``type``, ``allowed``, ``example`` (a TOML
+value), ``doc``), it is used; until then :data:`FALLBACK_SPECS` below fills in, and
+``tests/test_docs.py`` checks that its keys are exactly the validator's and that every example is
+accepted by ``parse_config``.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+REPO_PATH = "repositories.<name>"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What the reference says about one key."""
+
+    key: str  # dotted path under [tool.manta-release]: "tag-prefix", "repositories.<name>.token-env"
+    type: str
+    allowed: str
+    example: str  # a TOML value
+    doc: str
+    default_note: str = ""  # words for a default that is derived, not a constant
+
+
+def _platform_names() -> str:
+    from hatch_manta_release.core.platforms import KNOWN_PLATFORMS
+
+    return ", ".join(f"`{name}`" for name in KNOWN_PLATFORMS)
+
+
+def _pythons() -> str:
+    from hatch_manta_release.core.platforms import KNOWN_PYTHONS
+
+    return ", ".join(KNOWN_PYTHONS)
+
+
+def _literal(name: str) -> str:
+    from hatch_manta_release.core import config
+
+    return " or ".join(toml(value) for value in typing.get_args(getattr(config, name)))
+
+
+def _segments() -> str:
+    from hatch_manta_release.core.defaults import PEP440_SEGMENTS
+
+    return ", ".join(f'`"{s}"`' for s in PEP440_SEGMENTS)
+
+
+def _os_names() -> str:
+    from hatch_manta_release.core.config import OS_NAMES
+
+    return ", ".join(f"`{name}`" for name in OS_NAMES)
+
+
+def fallback_specs() -> list[Spec]:
+    """The words for each key, until the config code carries its own key table."""
+    return [
+        Spec("tag-prefix", "string", "plain text without glob or ref characters (`*?[]\\ ~^:`)", '"v"',
+             "release tags are the prefix then a version: `v1.2.3`; `\"\"` for tags like `1.2.3`"),
+        Spec("platforms", "list of strings", f"one or more of {_platform_names()}",
+             '["linux-x86_64", "macos-arm64"]', "the platforms platform wheels are built for"),
+        Spec("python", "version specifier", f"a specifier admitting at least one of CPython {_pythons()}",
+             '">=3.10"', "the CPython versions to build wheels for; cut to what `project.requires-python` admits",
+             "`project.requires-python`, else {default}"),
+        Spec("test-command", "string", "a shell command (`{project}` is the project folder)",
+             "'python -c \"import example\"'",
+             "run against every built wheel (cibuildwheel's `test-command`); Windows runs it with cmd.exe, "
+             "where single quotes do not quote"),
+        Spec("test-requires", "list of strings", "requirements", '["pytest"]',
+             "installed before the test command"),
+        Spec("before-build", "string, or table of strings", f"one command, or a table with keys {_os_names()}",
+             '{ linux = "yum install -y go", macos = "brew install go" }',
+             "cibuildwheel's `before-build`; one string applies to every OS"),
+        Spec("environment", "table of strings", "environment variable names (`[A-Za-z_][A-Za-z0-9_]*`)",
+             '{ CGO_ENABLED = "1" }', "environment variables for the builds (cibuildwheel's `environment`)"),
+        Spec("dist-dir", "string", "a folder path", '"dist"', "where artifacts are written and read"),
+        Spec("pure-python", "bool", "`true` or `false`", "false",
+             "`true`: one `py3-none-any` wheel; `false`: platform wheels",
+             "detected: a hatch build hook, another build backend or a `[tool.cibuildwheel]` table mean "
+             "platform wheels"),
+        Spec("builder", "string", _literal("Builder"), '"native"',
+             "the platform wheel builder; `native` builds for the host only (hatch, then auditwheel on Linux)"),
+        Spec("fallback-version", "string", 'a PEP 440 version such as `"0.0.0"`', '"0.0.0"',
+             "the version when no release tag is reachable (also read from `[tool.hatch.version]`); "
+             "never used for a shallow clone, and never published"),
+        Spec("prerelease-labels", "table of strings", f"label (letters and digits) → one of {_segments()}",
+             '{ nightly = "dev" }', "semver-style labels accepted in tags (`v1.0.0-beta.2` → `1.0.0b2`); "
+             "yours are added to the defaults"),
+        Spec("repositories", "table of tables", f"repository name → a `[{REPO_PATH}]` table",
+             '{ internal = { upload-url = "https://pkgs.example.com/legacy/", '
+             'index-url = "https://pkgs.example.com/simple/" } }',
+             "the indexes to publish to; `pypi` and `testpypi` exist by default"),
+        Spec("routes", "table", "keys `prerelease` and `final`", '{ prerelease = "testpypi", final = "pypi" }',
+             "which repository each channel publishes to"),
+        Spec("env-name", "string", 'a hatch environment name (letters, digits, `-_.`), not `"default"`',
+             '"release"', "the hatch environment the collector injects (`hatch run <env-name>:plan`)"),
+        Spec(f"{REPO_PATH}.upload-url", "URL", "an `http(s)://` URL", '"https://upload.pypi.org/legacy/"',
+             "the index's legacy upload endpoint (a trailing `/` is added)"),
+        Spec(f"{REPO_PATH}.index-url", "URL", "an `http(s)://` URL", '"https://pypi.org/simple/"',
+             "the index's simple API, read to skip files already published"),
+        Spec(f"{REPO_PATH}.token-env", "string", "an environment variable name", '"PYPI_API_TOKEN"',
+             "the variable holding the upload token; read from the environment only, never printed"),
+        Spec(f"{REPO_PATH}.skip-existing", "bool", "`true` or `false`", "true",
+             "a *different* file under a name the index already has: a warning instead of an error "
+             "(identical files are always skipped)"),
+        Spec(f"{REPO_PATH}.environment", "string", "a GitHub environment name", '"pypi"',
+             "the GitHub environment of the publish job when this repository is routed to"),
+        Spec(f"{REPO_PATH}.trusted-publishing", "bool or string", _literal("TrustedPublishing"), '"auto"',
+             "OIDC Trusted Publishing; `\"auto\"` uses it on GitHub Actions when the token variable is unset"),
+        Spec("routes.prerelease", "string", "a defined repository", '"testpypi"',
+             "where a pre-release version (a, b, rc, dev) goes"),
+        Spec("routes.final", "string", "a defined repository", '"pypi"',
+             "where every other release version goes (post-releases included)"),
+    ]
+
+
+def specs() -> list[Spec]:
+    """The key table of the config code if it has one, else :func:`fallback_specs`."""
+    from hatch_manta_release.core import config
+
+    table = getattr(config, "KEY_SPECS", None)
+    if not table:
+        return fallback_specs()
+    out = []
+    for item in table:
+        get = item.get if isinstance(item, Mapping) else lambda name, default="", item=item: getattr(
+            item, name, default
+        )
+        key = get("key", "") or get("path", "")
+        out.append(Spec(str(key), str(get("type", "")), str(get("allowed", "")), str(get("example", "")),
+                        str(get("doc", "")), str(get("default_note", ""))))
+    return out
+
+
+def code_keys() -> list[str]:
+    """Every key path the validator accepts, in its order."""
+    from hatch_manta_release.core import config
+
+    return [
+        *config.TOP_KEYS,
+        *(f"{REPO_PATH}.{key}" for key in config.REPO_KEYS),
+        *(f"routes.{key}" for key in config.ROUTE_KEYS),
+    ]
+
+
+def toml(value: Any) -> str:
+    """A Python value as TOML (inline), for the default column."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        inner = ", ".join(f"{k} = {toml(v)}" for k, v in value.items())
+        return f"{{ {inner} }}"
+    if isinstance(value, Iterable):
+        return "[" + ", ".join(toml(getattr(v, "name", v)) for v in value) + "]"
+    return str(value)
+
+
+def defaults() -> dict[str, str]:
+    """The default of each key as the validator applies it (Markdown), from ``Config()``."""
+    from hatch_manta_release.core.config import Config, default_repositories
+
+    config = Config()
+    out: dict[str, str] = {}
+    for key in code_keys():
+        if key.startswith(REPO_PATH):
+            attr = key.rsplit(".", 1)[1].replace("-", "_")
+            parts = [f"{name}: `{toml(getattr(repo, attr)) if getattr(repo, attr) is not None else 'none'}`"
+                     for name, repo in default_repositories().items()]
+            out[key] = "<br>".join(parts)
+        elif key.startswith("routes."):
+            out[key] = f"`{toml(getattr(config.routes, key.split('.', 1)[1]))}`"
+        elif key == "repositories":
+            out[key] = ", ".join(f"`{name}`" for name in config.repositories)
+        elif key == "routes":
+            out[key] = "see below"
+        else:
+            value = getattr(config, key.replace("-", "_"))
+            out[key] = "none" if value is None else f"`{toml(value)}`"
+    return out
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table_of(key: str) -> str:
+    if key.startswith(REPO_PATH + "."):
+        return f"tool.manta-release.{REPO_PATH}"
+    if key.startswith("routes."):
+        return "tool.manta-release.routes"
+    return "tool.manta-release"
+
+
+def render() -> str:
+    """The reference: one section per table, one entry per key."""
+    by_key = {spec.key: spec for spec in specs()}
+    default_of = defaults()
+    lines: list[str] = []
+    current = None
+    for key in code_keys():
+        table = _table_of(key)
+        if table != current:
+            current = table
+            lines += [f"## `[{table}]`" + " { #" + table_anchor(table) + " }", ""]
+        spec = by_key.get(key, Spec(key, "", "", "", "*undocumented*"))
+        name = key.rsplit(".", 1)[1] if "." in key else key
+        default = default_of[key]
+        if spec.default_note:
+            default = spec.default_note.format(default=default)
+        lines += [
+            f"### `{name}`" + " { #" + anchor(key) + " }",
+            "",
+            spec.doc,
+            "",
+            "| type | default | allowed |",
+            "|---|---|---|",
+            f"| {_cell(spec.type)} | {_cell(default)} | {_cell(spec.allowed)} |",
+            "",
+            "```toml",
+            f"[{example_table(key)}]",
+            f"{name} = {spec.example}",
+            "```",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def table_anchor(table: str) -> str:
+    """``tool-manta-release``, ``tool-manta-release-repositories``, ``tool-manta-release-routes``."""
+    return table.replace(".<name>", "").replace(".", "-")
+
+
+def example_table(key: str) -> str:
+    """The table header an example is written under (a repository key on ``pypi``)."""
+    return _table_of(key).replace("<name>", "pypi")
+
+
+def anchor(key: str) -> str:
+    """A stable anchor per key: ``tag-prefix``, ``repositories-token-env``, ``routes-final``."""
+    return key.replace(".<name>", "").replace(".", "-")
