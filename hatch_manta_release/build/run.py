@@ -43,7 +43,12 @@ HOST_OS = "linux" if sys.platform.startswith("linux") else "macos" if sys.platfo
 
 
 class BuildError(MantaError):
-    """A build step failed."""
+    """A build step failed (cibuildwheel, hatch, auditwheel, or the test of a built wheel).
+
+    Fix: read the tool's output above the message and run the same ``hatch run release:build``
+    locally (``-v`` shows every step; ``--builder native`` builds this machine's wheel without
+    containers).
+    """
 
 
 # ----------------------------------------------------------------------------- cibuildwheel

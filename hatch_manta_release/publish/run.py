@@ -43,7 +43,12 @@ if TYPE_CHECKING:
 
 
 class PublishError(MantaError):
-    """Publishing stopped; the summary above says what landed."""
+    """Publishing stopped; the summary above says what landed.
+
+    Fix: fix what the message names (the token, a file that differs from the index's copy, an
+    unreachable index) and run ``publish`` again: files already on the index are skipped, so a
+    re-run finishes the release.
+    """
 
 
 @dataclass(frozen=True)
