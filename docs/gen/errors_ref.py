@@ -14,6 +14,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,29 +70,73 @@ class Site:
     where: str  # module path and function
 
 
-def _template(node: ast.expr | None) -> str:
-    """A string expression as a template: literal text kept, values as ``<name>``."""
-    if node is None:
-        return ""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        return "".join(_template(part) if isinstance(part, ast.Constant) else _placeholder(part)
-                       for part in node.values)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _template(node.left) + _template(node.right)
-    return _placeholder(node)
+class Scope:
+    """What a name stands for where a message is built: the string templates assigned to it in
+    the function (a factory's parameters bound to the call's arguments), else a string constant
+    of the module, else ``<name>``."""
+
+    def __init__(self, module: object, local: dict[str, str] | None = None) -> None:
+        self.module = module
+        self.local = local or {}
+
+    def template(self, node: ast.expr | None) -> str:
+        """A string expression as a template: literal text kept, values as ``<name>``."""
+        if node is None:
+            return ""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            return "".join(self.template(part) if isinstance(part, ast.Constant) else self.placeholder(part)
+                           for part in node.values)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.template(node.left) + self.template(node.right)
+        if isinstance(node, ast.IfExp):
+            body, orelse = self.template(node.body), self.template(node.orelse)
+            return f"[{body or orelse}]" if not (body and orelse) else f"{body} / {orelse}"
+        return self.placeholder(node)
+
+    def placeholder(self, node: ast.expr) -> str:
+        value = node.value if isinstance(node, ast.FormattedValue) else node
+        if isinstance(value, ast.Name):
+            if value.id in self.local:
+                return self.local[value.id]
+            constant = getattr(self.module, value.id, None)
+            return constant if isinstance(constant, str) else f"<{value.id}>"
+        if isinstance(value, ast.Attribute):
+            return f"<{value.attr}>"
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+            return f"<{value.func.id}(…)>"
+        return "<…>"
 
 
-def _placeholder(node: ast.expr) -> str:
-    value = node.value if isinstance(node, ast.FormattedValue) else node
-    if isinstance(value, ast.Name):
-        return f"<{value.id}>"
-    if isinstance(value, ast.Attribute):
-        return f"<{value.attr}>"
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
-        return f"<{value.func.id}(…)>"
-    return "<…>"
+def _is_text(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.BinOp):
+        return _is_text(node.left) or _is_text(node.right)
+    if isinstance(node, ast.IfExp):
+        return _is_text(node.body) and _is_text(node.orelse)
+    return isinstance(node, ast.JoinedStr)
+
+
+def _local_strings(function: ast.AST, scope: Scope) -> dict[str, str]:
+    """Names assigned only strings in ``function``: their templates (several joined by ``/``)."""
+    found: dict[str, list[str]] = {}
+    other: set[str] = set()
+    nodes = sorted((n for n in ast.walk(function) if isinstance(n, ast.Assign | ast.AugAssign)),
+                   key=lambda n: n.lineno)
+    for node in nodes:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue
+            if not _is_text(node.value):
+                other.add(target.id)
+            elif isinstance(node, ast.AugAssign) and found.get(target.id):
+                found[target.id][-1] += f"[{scope.template(node.value)}]"
+            else:
+                found.setdefault(target.id, []).append(scope.template(node.value))
+    return {name: " / ".join(dict.fromkeys(t)) for name, t in found.items() if name not in other}
 
 
 def _argument(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
@@ -100,35 +145,87 @@ def _argument(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == keyword), None)
 
 
-def _functions(tree: ast.AST) -> dict[ast.AST, str]:
-    owner: dict[ast.AST, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            for child in ast.walk(node):
-                if child is not node:
-                    owner.setdefault(child, node.name)
-    return owner
+@dataclass(frozen=True)
+class Factory:
+    """A function that returns an error (``_fail(path, value, allowed) -> ConfigError``)."""
+
+    cls: str
+    call: ast.Call
+    params: list[ast.arg]
+    defaults: dict[str, ast.expr]
+    module: object
+
+
+def _factories(trees: list[tuple[ast.Module, object]], names: set[str]) -> dict[str, Factory]:
+    found = {}
+    for tree, module in trees:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for ret in (n for n in ast.walk(node) if isinstance(n, ast.Return)):
+                call = ret.value
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in names:
+                    params = [*node.args.args, *node.args.kwonlyargs]
+                    pos_defaults = dict(zip([a.arg for a in node.args.args][::-1], node.args.defaults[::-1],
+                                            strict=False))
+                    kw_defaults = {a.arg: d for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults,
+                                                            strict=True) if d is not None}
+                    found[node.name] = Factory(call.func.id, call, params, pos_defaults | kw_defaults, module)
+    return found
+
+
+def _bind(factory: Factory, call: ast.Call, scope: Scope) -> Scope:
+    """The factory's names, with its parameters bound to the templates of ``call``'s arguments."""
+    outer = Scope(factory.module)
+    bound = {name: outer.template(value) for name, value in factory.defaults.items()}
+    for param, arg in zip(factory.params, call.args, strict=False):
+        bound[param.arg] = scope.template(arg)
+    bound.update({k.arg: scope.template(k.value) for k in call.keywords if k.arg})
+    return Scope(factory.module, bound)
+
+
+def _modules() -> list[tuple[Path, ast.Module, object]]:
+    import_all()
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        module = sys.modules.get(name.removesuffix(".__init__"))
+        out.append((path, ast.parse(path.read_text(encoding="utf-8")), module))
+    return out
 
 
 def sites(names: set[str]) -> list[Site]:
-    """Every call of an error class (by name) or of ``Failure`` in the package's source."""
-    out: list[Site] = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        owner = _functions(tree)
-        module = path.relative_to(PACKAGE.parent).as_posix()
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-                continue
-            name = node.func.id
-            where = f"{module} `{owner.get(node, '<module>')}`"
-            if name == "Failure" and node.args:
-                kind = _template(node.args[0])
-                out.append(Site(f"Failure:{kind}", _template(_argument(node, 1, "cause")),
-                                _template(_argument(node, 2, "fix")), where))
-            elif name in names and node.args:
-                out.append(Site(name, _template(node.args[0]), _template(_argument(node, 1, "hint")), where))
-    return out
+    """Every message built by an error class (by name), by a function returning one, or by ``Failure``."""
+    modules = _modules()
+    factories = _factories([(tree, module) for _, tree, module in modules], names)
+    out: dict[int, Site] = {}  # by call node: an inner function's site replaces its outer one's
+    for path, tree, module in modules:
+        where_module = path.relative_to(PACKAGE.parent).as_posix()
+        for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+            scope = Scope(module)
+            scope.local = _local_strings(function, scope)
+            where = f"{where_module} `{function.name}`"
+            for node in ast.walk(function):
+                if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or not node.args:
+                    continue
+                name = node.func.id
+                if name == "Failure":
+                    out[id(node)] = Site(f"Failure:{scope.template(node.args[0])}",
+                                         scope.template(_argument(node, 1, "cause")),
+                                         scope.template(_argument(node, 2, "fix")), where)
+                elif name in names and function.name not in factories:
+                    out[id(node)] = Site(name, scope.template(node.args[0]),
+                                         scope.template(_argument(node, 1, "hint")), where)
+                elif name in factories:
+                    factory = factories[name]
+                    inner = _bind(factory, node, scope)
+                    out[id(node)] = Site(factory.cls, inner.template(_argument(factory.call, 0, "message")),
+                                         inner.template(_argument(factory.call, 1, "hint")), where)
+    return list(out.values())
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else "*undocumented*"
 
 
 def anchor(cls: type) -> str:
@@ -158,7 +255,7 @@ def render() -> str:
         lines += [f"## `{cls.__name__}`" + " { #" + anchor(cls) + " }", ""]
         lines += [f"`{cls.__module__}.{cls.__name__}`" + (f", a kind of {bases}" if bases else "")
                   + f"; exit code {cls.exit_code}.", ""]
-        lines += [f"**Cause.** {doc.cause or '*undocumented*'}", "", f"**Fix.** {doc.fix or '*undocumented*'}", ""]
+        lines += [f"**Cause.** {_sentence(doc.cause)}", "", f"**Fix.** {_sentence(doc.fix)}", ""]
         own = [s for s in all_sites if s.name == cls.__name__]
         if own:
             lines += ["Messages it prints:", "", *_site_table(own)]
