@@ -212,6 +212,7 @@ def test_troubleshooting_has_an_entry_for_every_error_class(site: Path) -> None:
     assert "does not start with the tag prefix" in text
     assert "a new repository needs" in text
     assert "refused the token in" in text
+    assert "pushing a tag does not trigger the workflow" in text  # a doctor finding
 
 
 def test_every_raise_site_of_a_documented_class_is_found() -> None:

@@ -224,6 +224,74 @@ def sites(names: set[str]) -> list[Site]:
     return list(out.values())
 
 
+FIELDS = {  # the Finding dataclasses' field names for each part (core.findings, and older local ones)
+    "level": ("level", "status"),
+    "message": ("message", "summary"),
+    "cause": ("detail", "cause"),
+    "fix": ("hint", "fix"),
+    "subject": ("subject", "check"),
+}
+QUIET_LEVELS = {"ok", "skip", "info"}
+
+
+@dataclass(frozen=True)
+class FindingSite:
+    """One problem ``check`` or ``doctor`` can report."""
+
+    module: str
+    subject: str
+    level: str
+    message: str
+    fix: str
+    where: str
+
+
+def findings() -> list[FindingSite]:
+    """Every ``Finding(...)`` the package builds with a problem level, its fields bound by name."""
+    import dataclasses
+
+    out: list[FindingSite] = []
+    for path, tree, module in _modules():
+        cls = getattr(module, "Finding", None)
+        if cls is None or not dataclasses.is_dataclass(cls):
+            continue
+        names = [f.name for f in dataclasses.fields(cls)]
+        short = path.relative_to(PACKAGE.parent).as_posix()
+        for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+            scope = Scope(module)
+            scope.local = _local_strings(function, scope)
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Finding":
+                    bound = dict(zip(names, node.args, strict=False))
+                    bound.update({k.arg: k.value for k in node.keywords if k.arg})
+
+                    def part(role: str, bound: dict[str, ast.expr] = bound, scope: Scope = scope) -> str:
+                        return next((scope.template(bound[n]) for n in FIELDS[role] if n in bound), "")
+
+                    level = part("level")
+                    if level in QUIET_LEVELS:
+                        continue
+                    message = part("message") + (f" ({part('cause')})" if part("cause") else "")
+                    out.append(FindingSite(short, part("subject"), level, message, part("fix"),
+                                           f"{short} `{function.name}`"))
+    return list(dict.fromkeys(out))
+
+
+def _findings_section() -> list[str]:
+    found = findings()
+    if not found:
+        return []
+    lines = ["## Findings of `check` and `doctor` { #findings }", "",
+             "Problems `release:check` (over `dist/`) and `release:doctor` (over the whole set-up) report "
+             "without stopping at the first; each comes with its fix.", ""]
+    for module in dict.fromkeys(f.module for f in found):
+        lines += [f"### `{module}`", "", "| about | level | finding | fix |", "|---|---|---|---|"]
+        for f in (f for f in found if f.module == module):
+            lines.append(f"| {_cell(f.subject)} | {f.level.strip('<>')} | {_cell(f.message)} | {_cell(f.fix)} |")
+        lines.append("")
+    return lines
+
+
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else "*undocumented*"
 
@@ -266,5 +334,7 @@ def render() -> str:
                   "and a fix; `publish` prints them and stops with a [`PublishError`](#publisherror) "
                   "(`--verbose` adds the index's own words).", ""]
         for kind in dict.fromkeys(s.name for s in failures):
-            lines += [f"### `{kind.split(':', 1)[1]}`", "", *_site_table([s for s in failures if s.name == kind])]
-    return "\n".join(lines)
+            name = kind.split(":", 1)[1]
+            lines += [f"### `{name}`" + " { #index-" + name + " }", "",
+                      *_site_table([s for s in failures if s.name == kind])]
+    return "\n".join([*lines, *_findings_section()])
