@@ -15,6 +15,7 @@ accepted by ``parse_config``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import typing
 from collections.abc import Iterable, Mapping
@@ -51,7 +52,7 @@ def _pythons() -> str:
 def _literal(name: str) -> str:
     from hatch_manta_release.core import config
 
-    return " or ".join(toml(value) for value in typing.get_args(getattr(config, name)))
+    return " or ".join(f"`{toml(value)}`" for value in typing.get_args(getattr(config, name)))
 
 
 def _segments() -> str:
@@ -84,7 +85,7 @@ def fallback_specs() -> list[Spec]:
              "installed before the test command"),
         Spec("before-build", "string, or table of strings", f"one command, or a table with keys {_os_names()}",
              '{ linux = "yum install -y go", macos = "brew install go" }',
-             "cibuildwheel's `before-build`; one string applies to every OS"),
+             "run before each build (cibuildwheel's `before-build`); one string applies to every OS"),
         Spec("environment", "table of strings", "environment variable names (`[A-Za-z_][A-Za-z0-9_]*`)",
              '{ CGO_ENABLED = "1" }', "environment variables for the builds (cibuildwheel's `environment`)"),
         Spec("dist-dir", "string", "a folder path", '"dist"', "where artifacts are written and read"),
@@ -190,7 +191,7 @@ def defaults() -> dict[str, str]:
         elif key == "repositories":
             out[key] = ", ".join(f"`{name}`" for name in config.repositories)
         elif key == "routes":
-            out[key] = "see below"
+            out[key] = f"`{toml(dataclasses.asdict(config.routes))}`"
         else:
             value = getattr(config, key.replace("-", "_"))
             out[key] = "none" if value is None else f"`{toml(value)}`"
@@ -209,11 +210,26 @@ def _table_of(key: str) -> str:
     return "tool.manta-release"
 
 
+def overview() -> list[str]:
+    """One table of every key, linking to its entry."""
+    by_key = {spec.key: spec for spec in specs()}
+    lines = ["| key | type | meaning |", "|---|---|---|"]
+    for key in code_keys():
+        spec = by_key.get(key)
+        lines.append(f"| [`{key}`](#{anchor(key)}) | {_cell(spec.type if spec else '')} "
+                     f"| {_cell(_sentence(spec.doc) if spec else '*undocumented*')} |")
+    return [*lines, ""]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def render() -> str:
-    """The reference: one section per table, one entry per key."""
+    """The reference: an overview, then one section per table, one entry per key."""
     by_key = {spec.key: spec for spec in specs()}
     default_of = defaults()
-    lines: list[str] = []
+    lines: list[str] = overview()
     current = None
     for key in code_keys():
         table = _table_of(key)
@@ -228,7 +244,7 @@ def render() -> str:
         lines += [
             f"### `{name}`" + " { #" + anchor(key) + " }",
             "",
-            spec.doc,
+            _sentence(spec.doc),
             "",
             "| type | default | allowed |",
             "|---|---|---|",
