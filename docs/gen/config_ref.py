@@ -5,12 +5,13 @@ Key names and their order come from the validator's own key lists (``TOP_KEYS``,
 and ``default_repositories()``), allowed values from the code's constants (``KNOWN_PLATFORMS``,
 ``KNOWN_PYTHONS``, ``PEP440_SEGMENTS``, the ``Builder``/``TrustedPublishing`` literals).
 
-The words (type, allowed, example, meaning) come from a table of key specs. When the config code
-carries one (``core.config.KEY_SPECS``: a sequence of objects with ``key`` — the dotted path such as
-``tag-prefix`` or ``repositories.<name>.token-env`` — and ``type``, ``allowed``, ``example`` (a TOML
-value), ``doc``), it is used; until then :data:`FALLBACK_SPECS` below fills in, and
-``tests/test_docs.py`` checks that its keys are exactly the validator's and that every example is
-accepted by ``parse_config``.
+The words (type, allowed, example, meaning) come from the config code's key table when its rows
+carry them: ``core.config.KEYS`` (top-level key -> row) or ``core.config.KEY_SPECS`` (rows with a
+dotted ``key`` such as ``repositories.<name>.token-env``); a row's ``type``, ``allowed``,
+``example`` (a TOML value, which ``tests/test_docs.py`` feeds to ``parse_config``), ``doc`` and
+``default_note`` (words for a derived default; ``{default}`` is the code's value) win. Whatever
+the code does not say yet comes from :func:`fallback_specs` below; ``tests/test_docs.py`` checks
+that the documented keys are exactly the validator's.
 """
 
 from __future__ import annotations
@@ -129,21 +130,44 @@ def fallback_specs() -> list[Spec]:
     ]
 
 
-def specs() -> list[Spec]:
-    """The key table of the config code if it has one, else :func:`fallback_specs`."""
+WORDS = ("type", "allowed", "example", "doc", "default_note")
+
+
+def _code_rows() -> dict[str, object]:
+    """The config code's own key rows, by dotted key: ``KEY_SPECS`` (a sequence of rows with a
+    ``key``) or ``KEYS`` (a mapping of top-level key to row), where present."""
     from hatch_manta_release.core import config
 
-    table = getattr(config, "KEY_SPECS", None)
-    if not table:
-        return fallback_specs()
+    rows: dict[str, object] = {}
+    for item in getattr(config, "KEY_SPECS", None) or ():
+        key = item.get("key") if isinstance(item, Mapping) else getattr(item, "key", None)
+        if key:
+            rows[str(key)] = item
+    table = getattr(config, "KEYS", None)
+    if isinstance(table, Mapping):
+        for key, row in table.items():
+            rows.setdefault(str(key), row)
+    return rows
+
+
+def specs() -> list[Spec]:
+    """Each key's words: the config code's own (any of :data:`WORDS` its row carries) first, the
+    :func:`fallback_specs` for whatever the code does not say yet."""
+    rows = _code_rows()
     out = []
-    for item in table:
-        get = item.get if isinstance(item, Mapping) else lambda name, default="", item=item: getattr(
-            item, name, default
-        )
-        key = get("key", "") or get("path", "")
-        out.append(Spec(str(key), str(get("type", "")), str(get("allowed", "")), str(get("example", "")),
-                        str(get("doc", "")), str(get("default_note", ""))))
+    for spec in fallback_specs():
+        row = rows.get(spec.key)
+        if row is None:
+            out.append(spec)
+            continue
+        get = row.get if isinstance(row, Mapping) else lambda name, row=row: getattr(row, name, None)
+        said = {name: str(get(name)) for name in WORDS if get(name)}
+        out.append(dataclasses.replace(spec, **said))
+    known = {spec.key for spec in out}
+    for key, row in rows.items():  # a key the code documents and the fallback does not know
+        if key not in known:
+            get = row.get if isinstance(row, Mapping) else lambda name, row=row: getattr(row, name, None)
+            out.append(Spec(key, *(str(get(name) or "") for name in WORDS)))
     return out
 
 
