@@ -102,6 +102,9 @@ def fallback_specs() -> list[Spec]:
         Spec("prerelease-labels", "table of strings", f"label (letters and digits) → one of {_segments()}",
              '{ nightly = "dev" }', "semver-style labels accepted in tags (`v1.0.0-beta.2` → `1.0.0b2`); "
              "yours are added to the defaults"),
+        Spec("numeric-suffix", "string", f"one of {_segments()}", '"rc"',
+             "what a bare numeric suffix (`v1.0.0-1`) becomes: `post` reads it as PEP 440 does (a final "
+             "post-release), `rc` (or `a`, `b`, `dev`) as semver does (a pre-release)"),
         Spec("repositories", "table of tables", f"repository name → a `[{REPO_PATH}]` table",
              '{ internal = { upload-url = "https://pkgs.example.com/legacy/", '
              'index-url = "https://pkgs.example.com/simple/" } }',
@@ -154,8 +157,9 @@ def specs() -> list[Spec]:
     """Each key's words: the config code's own (any of :data:`WORDS` its row carries) first, the
     :func:`fallback_specs` for whatever the code does not say yet."""
     rows = _code_rows()
+    wanted = set(code_keys())
     out = []
-    for spec in fallback_specs():
+    for spec in (spec for spec in fallback_specs() if spec.key in wanted):
         row = rows.get(spec.key)
         if row is None:
             out.append(spec)
