@@ -16,7 +16,6 @@ PENDING = {
     "build/run.py run_build",
     "cli/check.py command",
     "cli/plan.py render",
-    "core/config.py parse_config",
     "dist/artifacts.py check_dist",
     "dist/artifacts.py _completeness",
     "github/workflow.py build_workflow",

@@ -24,12 +24,11 @@ from packaging.utils import canonicalize_name
 from hatch_manta_release.core.config import Config, Repository
 from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.core.git import try_git
+from hatch_manta_release.core.names import requirement_name
 from hatch_manta_release.core.project import load_config, read_pyproject
+from hatch_manta_release.core.tokens import PYPI_TOKEN_MIN_LENGTH, PYPI_TOKEN_PREFIX
 
 Status = Literal["ok", "warn", "fail", "skip"]
-PYPI_TOKEN_PREFIX = "pypi-"  # noqa: S105 - a prefix, not a secret
-# A real PyPI API token is "pypi-" and a base64 macaroon of well over 100 characters.
-PYPI_TOKEN_MIN_LENGTH = 80
 
 
 @dataclass(frozen=True)
@@ -68,8 +67,7 @@ def check_config(root: Path) -> tuple[Finding, Config | None, dict[str, Any] | N
 
 
 def _requires_plugin(requires: Any) -> bool:
-    names = [canonicalize_name(re.split(r"[\s\[<>=!~;@]", r, maxsplit=1)[0])
-             for r in requires or [] if isinstance(r, str)]
+    names = [requirement_name(r) for r in requires or [] if isinstance(r, str)]
     return "hatch-manta-release" in names
 
 

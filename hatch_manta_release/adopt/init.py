@@ -8,15 +8,14 @@ written unless ``--force`` is given. Running it twice changes nothing the second
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from hatch_manta_release.core import defaults
 from hatch_manta_release.core.errors import ConfigError, MantaError
+from hatch_manta_release.core.names import filename_part
+from hatch_manta_release.core.names import requirement_name as _requirement_name
 
 PLUGIN = defaults.DIST_NAME
 BACKEND = "hatchling.build"
@@ -57,11 +56,6 @@ class InitConflict(MantaError):
             "re-run with --force to replace them, or adjust them by hand",
         )
         self.conflicts = conflicts
-
-
-def _requirement_name(text: str) -> str:
-    match = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
-    return canonicalize_name(match.group(1)) if match else ""
 
 
 def _has_requirement(requires: Any, name: str) -> bool:
@@ -214,7 +208,7 @@ def update_pyproject(text: str, *, force: bool = False) -> tuple[str, InitResult
     # [tool.manta-release]: present, with the main defaults as comments.
     if "manta-release" not in tool:
         manta = tomlkit.table()
-        import_name = re.sub(r"[-_.]+", "_", name).lower()
+        import_name = filename_part(name)
         for line in MANTA_TABLE_COMMENTS:
             manta.add(tomlkit.comment(line.format(import_name=import_name)))
         tool["manta-release"] = manta

@@ -53,6 +53,9 @@ def fail(error: MantaError) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from hatch_manta_release.core.redaction import install_stream_redaction
+
+    install_stream_redaction()  # every line this process prints passes the one redaction point
     try:
         cli.main(args=argv, prog_name="manta-release", standalone_mode=False)
     except MantaError as e:

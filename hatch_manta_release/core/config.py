@@ -12,7 +12,7 @@ every build of every adopting project.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -38,8 +38,8 @@ class FrozenDict(dict):  # type: ignore[type-arg]
         raise TypeError("the configuration is read-only")
 
     __setitem__ = __delitem__ = _readonly
-    clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
-    __ior__ = _readonly  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _readonly
+    __ior__ = _readonly
 
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(sorted(self.items(), key=repr)))
@@ -188,64 +188,216 @@ def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) 
             )
 
 
-def _str(table: Mapping[str, Any], key: str, path: str, default: Any) -> Any:
-    value = table.get(key, default)
-    if value is not default and not isinstance(value, str):
-        raise _fail(path, value, "a string")
-    return value
-
-
-def _bool(table: Mapping[str, Any], key: str, path: str, default: Any) -> Any:
-    value = table.get(key, default)
-    if value is not default and not isinstance(value, bool):
-        raise _fail(path, value, "true or false")
-    return value
-
-
-def _str_list(table: Mapping[str, Any], key: str, path: str) -> tuple[str, ...] | None:
-    if key not in table:
-        return None
-    value = table[key]
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _fail(path, value, "a list of strings")
-    return tuple(value)
-
-
-def _str_table(table: Mapping[str, Any], key: str, path: str) -> dict[str, str] | None:
-    if key not in table:
-        return None
-    value = table[key]
-    if not isinstance(value, dict):
-        raise _fail(path, value, "a table of strings")
-    for k, v in value.items():
-        if not isinstance(v, str):
-            raise _fail(f"{path}.{k}", v, "a string")
-    return dict(value)
-
-
-TOP_KEYS = (
-    "tag-prefix",
-    "platforms",
-    "python",
-    "test-command",
-    "test-requires",
-    "before-build",
-    "environment",
-    "dist-dir",
-    "pure-python",
-    "builder",
-    "fallback-version",
-    "prerelease-labels",
-    "repositories",
-    "routes",
-    "env-name",
-)
 REPO_KEYS = ("upload-url", "index-url", "token-env", "skip-existing", "environment", "trusted-publishing")
 ROUTE_KEYS = ("prerelease", "final")
 _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_LABEL = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+@dataclass
+class _Parsing:
+    """What a validator may look at besides its own value: the whole table, the project's own
+    settings passed to :func:`parse_config`, and the fields already parsed (in table order)."""
+
+    table: Mapping[str, Any]
+    requires_python: str | None
+    fallback_version: Any
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+Validator = Callable[[Any, str, _Parsing], Any]
+
+
+@dataclass(frozen=True)
+class _Key:
+    """One row of the key table: the :class:`Config` field it fills, the validator that turns the
+    user's value into it, and the default when the key is absent (a value, or a function of the
+    parsing context for defaults that depend on the project)."""
+
+    attr: str
+    validate: Validator
+    default: Any = None
+    default_from: Callable[[_Parsing], Any] | None = None
+
+    def absent(self, ctx: _Parsing) -> Any:
+        return self.default_from(ctx) if self.default_from is not None else self.default
+
+
+# --- validators: one per kind of value, or per key where the key has its own rule
+
+
+def _string(value: Any, key: str, ctx: _Parsing) -> str:
+    if not isinstance(value, str):
+        raise _fail(key, value, "a string")
+    return value
+
+
+def _boolean(value: Any, key: str, ctx: _Parsing) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(key, value, "true or false")
+    return value
+
+
+def _strings(value: Any, key: str, ctx: _Parsing) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(key, value, "a list of strings")
+    return tuple(value)
+
+
+def _string_table(value: Any, key: str, ctx: _Parsing) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise _fail(key, value, "a table of strings")
+    for k, v in value.items():
+        if not isinstance(v, str):
+            raise _fail(f"{key}.{k}", v, "a string")
+    return dict(value)
+
+
+def _one_of(*choices: str) -> Validator:
+    """A string that must be one of ``choices`` (the error lists them and the near one)."""
+    allowed = " or ".join(f'"{c}"' for c in choices) if len(choices) == 2 else "one of: " + ", ".join(choices)
+
+    def validate(value: Any, key: str, ctx: _Parsing) -> str:
+        text = _string(value, key, ctx)
+        if text not in choices:
+            raise _fail(key, text, allowed, _did_you_mean(text, choices))
+        return text
+
+    return validate
+
+
+def _tag_prefix(value: Any, key: str, ctx: _Parsing) -> str:
+    prefix = _string(value, key, ctx)
+    if any(c in prefix for c in "*?[]\\ ~^:"):
+        raise _fail(key, prefix, "plain text without glob or ref characters (*?[]\\ ~^:)")
+    return prefix
+
+
+def _platforms(value: Any, key: str, ctx: _Parsing) -> tuple[Platform, ...]:
+    names = _strings(value, key, ctx)
+    if not names:
+        raise _fail(key, [], "at least one of: " + ", ".join(KNOWN_PLATFORMS))
+    platforms: list[Platform] = []
+    for name in names:
+        if name not in KNOWN_PLATFORMS:
+            raise _fail(key, name, "one of: " + ", ".join(KNOWN_PLATFORMS), _did_you_mean(name, KNOWN_PLATFORMS))
+        if KNOWN_PLATFORMS[name] not in platforms:
+            platforms.append(KNOWN_PLATFORMS[name])
+    return tuple(platforms)
+
+
+def _python(value: Any, key: str, ctx: _Parsing) -> str:
+    # An empty string falls back like an absent key (the project's requires-python, then ">=3.9").
+    return _string(value, key, ctx) or ctx.requires_python or defaults.PYTHON
+
+
+def _before_build(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
+    if isinstance(value, str):
+        return FrozenDict(dict.fromkeys(OS_NAMES, value))
+    commands = _string_table(value, key, ctx)
+    for os_name in commands:
+        if os_name not in OS_NAMES:
+            raise ConfigError(
+                f"[{TABLE}] unknown key {key}.{os_name}{_did_you_mean(os_name, OS_NAMES)}",
+                f"allowed keys in {key}: {', '.join(OS_NAMES)} (or one string for all)",
+            )
+    return FrozenDict(commands)
+
+
+def _environment(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
+    variables = _string_table(value, key, ctx)
+    for name in variables:
+        if not _ENV_VAR.match(name):
+            raise ConfigError(
+                f'[{TABLE}] {key} has the key "{name}": expected an environment variable name '
+                "([A-Za-z_][A-Za-z0-9_]*)"
+            )
+    return FrozenDict(variables)
+
+
+def _version(value: Any, key: str, table: str) -> str:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        if not isinstance(value, str):
+            raise InvalidVersion
+        Version(value)
+    except InvalidVersion:
+        raise _fail(key, value, 'a PEP 440 version such as "0.0.0"', table=table) from None
+    return value
+
+
+def _fallback_version(value: Any, key: str, ctx: _Parsing) -> str:
+    return _version(_string(value, key, ctx), key, TABLE)
+
+
+def _hatch_fallback_version(ctx: _Parsing) -> str | None:
+    """Absent here, hatch's own ``[tool.hatch.version] fallback-version`` applies (errors name it)."""
+    if ctx.fallback_version is None:
+        return None
+    return _version(ctx.fallback_version, "fallback-version", "tool.hatch.version")
+
+
+def _prerelease_labels(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
+    labels = dict(DEFAULT_PRERELEASE_LABELS)
+    for label, segment in _string_table(value, key, ctx).items():
+        if not _LABEL.fullmatch(label):
+            raise ConfigError(
+                f'[{TABLE}] {key} has the key "{label}": expected a label of letters and digits, '
+                "starting with a letter (it follows the hyphen in a tag such as v1.0.0-beta.1)"
+            )
+        if segment not in PEP440_SEGMENTS:
+            raise _fail(
+                f"{key}.{label}",
+                segment,
+                "one of: " + ", ".join(PEP440_SEGMENTS),
+                _did_you_mean(segment, PEP440_SEGMENTS),
+            )
+        labels[label.lower()] = segment
+    return FrozenDict(labels)
+
+
+def _env_name(value: Any, key: str, ctx: _Parsing) -> str:
+    name = _string(value, key, ctx)
+    if not _NAME.match(name) or name == "default":
+        raise _fail(key, name, "a hatch environment name (letters, digits, - _ .) other than "
+                    '"default" (the project\'s own environment, which installs the project)')
+    return name
+
+
+def _repositories(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
+    return FrozenDict(_parse_repositories(value))
+
+
+def _routes(value: Any, key: str, ctx: _Parsing) -> Routes:
+    return _parse_routes(value, ctx.fields["repositories"])
+
+
+# The key table, in the order keys are validated (so the first error reported is stable).
+# Adding a key: one row here, one validator above if no existing one fits, one Config field.
+KEYS: dict[str, _Key] = {
+    "tag-prefix": _Key("tag_prefix", _tag_prefix, defaults.TAG_PREFIX),
+    "platforms": _Key("platforms", _platforms, Config.platforms),
+    "python": _Key("python", _python, default_from=lambda ctx: ctx.requires_python or defaults.PYTHON),
+    "test-command": _Key("test_command", _string, None),
+    "test-requires": _Key("test_requires", _strings, ()),
+    "before-build": _Key("before_build", _before_build, default_from=lambda ctx: FrozenDict()),
+    "environment": _Key("environment", _environment, default_from=lambda ctx: FrozenDict()),
+    "dist-dir": _Key("dist_dir", _string, defaults.DIST_DIR),
+    "pure-python": _Key("pure_python", _boolean, None),
+    "builder": _Key("builder", _one_of("cibuildwheel", "native"), defaults.BUILDER),
+    "fallback-version": _Key("fallback_version", _fallback_version, default_from=_hatch_fallback_version),
+    "prerelease-labels": _Key(
+        "prerelease_labels", _prerelease_labels, default_from=lambda ctx: FrozenDict(DEFAULT_PRERELEASE_LABELS)
+    ),
+    "repositories": _Key("repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories())),
+    "routes": _Key("routes", _routes, default_from=lambda ctx: Routes()),
+    "env-name": _Key("env_name", _env_name, defaults.ENV_NAME),
+}
+TOP_KEYS = tuple(KEYS)
 
 
 def parse_config(
@@ -256,143 +408,33 @@ def parse_config(
     fallback_version: Any = None,
     expand_pythons: bool = True,
 ) -> Config:
-    """Validate a ``[tool.manta-release]`` mapping into a :class:`Config`.
+    """Validate a ``[tool.manta-release]`` mapping into a :class:`Config`, one row of
+    :data:`KEYS` per key.
 
     ``expand_pythons=False`` leaves ``pythons`` empty (see :func:`load_config`).
     """
     if not isinstance(table, dict):
         raise ConfigError(f"[{TABLE}] must be a table, got {type(table).__name__}")
     _check_keys(table, TOP_KEYS, "")
+    ctx = _Parsing(table, requires_python, fallback_version)
+    for key, row in KEYS.items():
+        ctx.fields[row.attr] = row.validate(table[key], key, ctx) if key in table else row.absent(ctx)
+    pythons = _selected_pythons(ctx) if expand_pythons else ()
+    return Config(project_name=project_name, pythons=pythons, **ctx.fields)
 
-    tag_prefix = _str(table, "tag-prefix", "tag-prefix", defaults.TAG_PREFIX)
-    if any(c in tag_prefix for c in "*?[]\\ ~^:"):
-        raise _fail("tag-prefix", tag_prefix, "plain text without glob or ref characters (*?[]\\ ~^:)")
 
-    platform_names = _str_list(table, "platforms", "platforms")
-    if platform_names is None:
-        platform_names = DEFAULT_PLATFORMS
-    if not platform_names:
-        raise _fail("platforms", [], "at least one of: " + ", ".join(KNOWN_PLATFORMS))
-    platforms = []
-    for name in platform_names:
-        if name not in KNOWN_PLATFORMS:
-            raise _fail(
-                "platforms",
-                name,
-                "one of: " + ", ".join(KNOWN_PLATFORMS),
-                _did_you_mean(name, KNOWN_PLATFORMS),
-            )
-        if KNOWN_PLATFORMS[name] not in platforms:
-            platforms.append(KNOWN_PLATFORMS[name])
-
-    python = _str(table, "python", "python", None) or requires_python or defaults.PYTHON
-    pythons: tuple[str, ...] = ()
-    if expand_pythons:
-        pythons = _pythons(python, "python" if "python" in table else "project.requires-python")
-        if requires_python and "python" in table:
-            # cibuildwheel skips what requires-python excludes; plan only what it will build.
-            allowed = _pythons(requires_python, "project.requires-python")
-            pythons = tuple(py for py in pythons if py in allowed)
-            if not pythons:
-                raise _fail("python", python, f"CPython versions that project.requires-python = "
-                            f'"{requires_python}" also admits')
-
-    test_command = _str(table, "test-command", "test-command", None)
-    test_requires = _str_list(table, "test-requires", "test-requires") or ()
-
-    before_build: dict[str, str] = {}
-    raw_before = table.get("before-build")
-    if isinstance(raw_before, str):
-        before_build = dict.fromkeys(OS_NAMES, raw_before)
-    elif raw_before is not None:
-        before_build = _str_table(table, "before-build", "before-build") or {}
-        for os_name in before_build:
-            if os_name not in OS_NAMES:
-                raise ConfigError(
-                    f"[{TABLE}] unknown key before-build.{os_name}{_did_you_mean(os_name, OS_NAMES)}",
-                    f"allowed keys in before-build: {', '.join(OS_NAMES)} (or one string for all)",
-                )
-
-    environment = _str_table(table, "environment", "environment") or {}
-    for key in environment:
-        if not _ENV_VAR.match(key):
-            raise ConfigError(
-                f'[{TABLE}] environment has the key "{key}": expected an environment variable name '
-                "([A-Za-z_][A-Za-z0-9_]*)"
-            )
-
-    dist_dir = _str(table, "dist-dir", "dist-dir", defaults.DIST_DIR)
-    pure_python = _bool(table, "pure-python", "pure-python", None)
-    builder = _str(table, "builder", "builder", defaults.BUILDER)
-    if builder not in ("cibuildwheel", "native"):
-        raise _fail(
-            "builder",
-            builder,
-            '"cibuildwheel" or "native"',
-            _did_you_mean(builder, ("cibuildwheel", "native")),
-        )
-
-    fallback = _str(table, "fallback-version", "fallback-version", None)
-    fallback_table = TABLE
-    if fallback is None and fallback_version is not None:
-        fallback, fallback_table = fallback_version, "tool.hatch.version"
-    if fallback is not None:
-        from packaging.version import InvalidVersion, Version
-
-        try:
-            if not isinstance(fallback, str):
-                raise InvalidVersion
-            Version(fallback)
-        except InvalidVersion:
-            raise _fail(
-                "fallback-version", fallback, 'a PEP 440 version such as "0.0.0"', table=fallback_table
-            ) from None
-
-    labels = dict(DEFAULT_PRERELEASE_LABELS)
-    user_labels = _str_table(table, "prerelease-labels", "prerelease-labels")
-    if user_labels is not None:
-        for label, segment in user_labels.items():
-            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", label):
-                raise ConfigError(
-                    f'[{TABLE}] prerelease-labels has the key "{label}": expected a label of letters and digits, '
-                    "starting with a letter (it follows the hyphen in a tag such as v1.0.0-beta.1)"
-                )
-            if segment not in PEP440_SEGMENTS:
-                raise _fail(
-                    f"prerelease-labels.{label}",
-                    segment,
-                    "one of: " + ", ".join(PEP440_SEGMENTS),
-                    _did_you_mean(segment, PEP440_SEGMENTS),
-                )
-            labels[label.lower()] = segment
-
-    repositories = _parse_repositories(table.get("repositories", {}))
-    routes = _parse_routes(table.get("routes", {}), repositories)
-
-    env_name = _str(table, "env-name", "env-name", defaults.ENV_NAME)
-    if not _NAME.match(env_name) or env_name == "default":
-        raise _fail("env-name", env_name, "a hatch environment name (letters, digits, - _ .) other than "
-                    '"default" (the project\'s own environment, which installs the project)')
-
-    return Config(
-        project_name=project_name,
-        tag_prefix=tag_prefix,
-        platforms=tuple(platforms),
-        python=python,
-        pythons=pythons,
-        test_command=test_command,
-        test_requires=test_requires,
-        before_build=FrozenDict(before_build),
-        environment=FrozenDict(environment),
-        dist_dir=dist_dir,
-        pure_python=pure_python,
-        builder=builder,
-        fallback_version=fallback,
-        prerelease_labels=FrozenDict(labels),
-        repositories=FrozenDict(repositories),
-        routes=routes,
-        env_name=env_name,
-    )
+def _selected_pythons(ctx: _Parsing) -> tuple[str, ...]:
+    """The CPython versions to build: ``python``'s, narrowed to what requires-python admits
+    (cibuildwheel skips what requires-python excludes; plan only what it will build)."""
+    python, requires_python = ctx.fields["python"], ctx.requires_python
+    pythons = _pythons(python, "python" if "python" in ctx.table else "project.requires-python")
+    if requires_python and "python" in ctx.table:
+        allowed = _pythons(requires_python, "project.requires-python")
+        pythons = tuple(py for py in pythons if py in allowed)
+        if not pythons:
+            raise _fail("python", python, f"CPython versions that project.requires-python = "
+                        f'"{requires_python}" also admits')
+    return pythons
 
 
 def _pythons(spec: str, path: str) -> tuple[str, ...]:
@@ -413,49 +455,53 @@ def _pythons(spec: str, path: str) -> tuple[str, ...]:
 
 
 def _parse_repositories(raw: Any) -> dict[str, Repository]:
+    """The default repositories, each overridden key by key, plus the user's new ones."""
     if not isinstance(raw, dict):
         raise _fail("repositories", raw, "a table of repository tables")
     repositories = default_repositories()
     for name, repo_table in raw.items():
-        path = f"repositories.{name}"
-        if not _NAME.match(name):
-            raise _fail(path, name, "a repository name of letters, digits, - _ .")
-        if not isinstance(repo_table, dict):
-            raise _fail(path, repo_table, f"a table with keys {', '.join(REPO_KEYS)}")
-        _check_keys(repo_table, REPO_KEYS, path)
-        base = repositories.get(name)
-        if base is None:
-            missing = [k for k in ("upload-url", "index-url") if k not in repo_table]
-            if missing:
-                raise ConfigError(
-                    f"[{TABLE}] {path}: a new repository needs {' and '.join(missing)}",
-                    f'only pypi and testpypi have default URLs; set {missing[0]} = "https://…"',
-                )
-            base = Repository(name=name, upload_url="", index_url="", token_env=None)
-        upload_url = _url(repo_table, "upload-url", f"{path}.upload-url", base.upload_url)
-        index_url = _url(repo_table, "index-url", f"{path}.index-url", base.index_url)
-        token_env = repo_table.get("token-env", base.token_env)
-        if token_env is not None and (not isinstance(token_env, str) or not _ENV_VAR.match(token_env)):
-            raise _fail(
-                f"{path}.token-env", token_env, 'the name of an environment variable such as "PYPI_API_TOKEN"'
-            )
-        skip_existing = _bool(repo_table, "skip-existing", f"{path}.skip-existing", base.skip_existing)
-        environment = repo_table.get("environment", base.environment)
-        if environment is not None and not isinstance(environment, str):
-            raise _fail(f"{path}.environment", environment, "a GitHub environment name (a string)")
-        trusted = repo_table.get("trusted-publishing", base.trusted_publishing)
-        if trusted not in (True, False, "auto"):
-            raise _fail(f"{path}.trusted-publishing", trusted, 'true, false or "auto"')
-        repositories[name] = replace(
-            base,
-            upload_url=upload_url,
-            index_url=index_url,
-            token_env=token_env or None,
-            skip_existing=skip_existing,
-            environment=environment or None,
-            trusted_publishing=trusted,
-        )
+        repositories[name] = _parse_repository(name, repo_table, repositories.get(name))
     return repositories
+
+
+def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Repository:
+    path = f"repositories.{name}"
+    if not _NAME.match(name):
+        raise _fail(path, name, "a repository name of letters, digits, - _ .")
+    if not isinstance(repo_table, dict):
+        raise _fail(path, repo_table, f"a table with keys {', '.join(REPO_KEYS)}")
+    _check_keys(repo_table, REPO_KEYS, path)
+    if base is None:
+        missing = [k for k in ("upload-url", "index-url") if k not in repo_table]
+        if missing:
+            raise ConfigError(
+                f"[{TABLE}] {path}: a new repository needs {' and '.join(missing)}",
+                f'only pypi and testpypi have default URLs; set {missing[0]} = "https://…"',
+            )
+        base = Repository(name=name, upload_url="", index_url="", token_env=None)
+    upload_url = _url(repo_table, "upload-url", f"{path}.upload-url", base.upload_url)
+    index_url = _url(repo_table, "index-url", f"{path}.index-url", base.index_url)
+    token_env = repo_table.get("token-env", base.token_env)
+    if token_env is not None and (not isinstance(token_env, str) or not _ENV_VAR.match(token_env)):
+        raise _fail(f"{path}.token-env", token_env, 'the name of an environment variable such as "PYPI_API_TOKEN"')
+    skip_existing = repo_table.get("skip-existing", base.skip_existing)
+    if not isinstance(skip_existing, bool):
+        raise _fail(f"{path}.skip-existing", skip_existing, "true or false")
+    environment = repo_table.get("environment", base.environment)
+    if environment is not None and not isinstance(environment, str):
+        raise _fail(f"{path}.environment", environment, "a GitHub environment name (a string)")
+    trusted = repo_table.get("trusted-publishing", base.trusted_publishing)
+    if trusted not in (True, False, "auto"):
+        raise _fail(f"{path}.trusted-publishing", trusted, 'true, false or "auto"')
+    return replace(
+        base,
+        upload_url=upload_url,
+        index_url=index_url,
+        token_env=token_env or None,
+        skip_existing=skip_existing,
+        environment=environment or None,
+        trusted_publishing=trusted,
+    )
 
 
 def _url(table: Mapping[str, Any], key: str, path: str, default: str) -> str:

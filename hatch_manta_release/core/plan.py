@@ -19,6 +19,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion
 
 from hatch_manta_release.core.config import Config, Repository
+from hatch_manta_release.core.names import filename_part
 from hatch_manta_release.core.platforms import Platform, build_identifiers
 from hatch_manta_release.core.project import Project, ProjectInfo, load_project
 from hatch_manta_release.core.version import VERSION_ENV, ResolvedVersion, resolve_version
@@ -199,16 +200,13 @@ def channel_name(channel: str) -> str:
 
 def sdist_filename(project: str, version: str) -> str:
     """The sdist name PEP 625 prescribes (normalised name, underscores)."""
-    return f"{normalized_filename_part(project)}-{version}.tar.gz"
+    return f"{filename_part(project)}-{version}.tar.gz"
 
 
 def pure_wheel_filename(project: str, version: str) -> str:
     """The name of a pure-Python project's one wheel."""
-    return f"{normalized_filename_part(project)}-{version}-py3-none-any.whl"
+    return f"{filename_part(project)}-{version}-py3-none-any.whl"
 
-
-def normalized_filename_part(project: str) -> str:
-    return re.sub(r"[-_.]+", "_", project).lower()
 
 
 def is_pure_python(info: ProjectInfo, config: Config) -> bool:

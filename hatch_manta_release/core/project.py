@@ -7,7 +7,6 @@ twice. Standard library and ``packaging`` only: the version source loads this on
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 from hatch_manta_release.core.config import Config, _did_you_mean, parse_config
 from hatch_manta_release.core.defaults import TABLE
 from hatch_manta_release.core.errors import ConfigError
+from hatch_manta_release.core.names import filename_part
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,7 +39,7 @@ class ProjectInfo:
 
     @property
     def import_name(self) -> str:
-        return re.sub(r"[-_.]+", "_", self.name).lower()
+        return filename_part(self.name)
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,8 @@ def read_pyproject(root: str | Path) -> dict[str, Any]:
     path = Path(root) / "pyproject.toml"
     try:
         with path.open("rb") as f:
-            return tomllib.load(f)
+            data: dict[str, Any] = tomllib.load(f)
+            return data
     except FileNotFoundError:
         raise ConfigError(
             f"no pyproject.toml in {Path(root).resolve()}",

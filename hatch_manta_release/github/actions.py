@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.redaction import redact
 
 GITHUB_OUTPUT = "GITHUB_OUTPUT"
 GITHUB_STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
@@ -92,7 +93,7 @@ def append_to(path: Path, text: str, variable: str) -> None:
     """Append to the file ``$variable`` names; an unwritable file is a user error naming it."""
     try:
         with path.open("a", encoding="utf-8") as f:
-            f.write(text)
+            f.write(redact(text))
     except OSError as e:
         raise MantaError(
             f"cannot append to ${variable} ({path}): {e.strerror or e}",

@@ -50,6 +50,7 @@ from hatch.env.collectors.plugin.interface import EnvironmentCollectorInterface
 
 from hatch_manta_release.cli.commands import COMMANDS
 from hatch_manta_release.core import defaults
+from hatch_manta_release.core.names import requirement_name as _requirement_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -130,16 +131,6 @@ def read_env_name(root: str | Path) -> str:
         # fall back to `release`, whose commands then report the key (config.py validates it).
         return DEFAULT_ENV_NAME
     return name
-
-
-def _requirement_name(requirement: str) -> str | None:
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    try:
-        return canonicalize_name(Requirement(requirement).name)
-    except InvalidRequirement:
-        return None
 
 
 def merge_env_config(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:

@@ -7,16 +7,16 @@ and kept in a :class:`Credentials` whose ``repr`` hides it.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Mapping
 
 from hatch_manta_release.core.config import Repository
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.tokens import PYPI_TOKEN as _PYPI_TOKEN
+from hatch_manta_release.core.tokens import PYPI_TOKEN_MIN_LENGTH
 from hatch_manta_release.publish.upload import Credentials
 
 TOKEN_USERNAME = "__token__"  # noqa: S105 - the fixed user name of API tokens
-_PYPI_TOKEN = re.compile(r"^pypi-[A-Za-z0-9_\-]{50,}$")
 
 
 def token_warnings(var: str, raw: str) -> list[str]:
@@ -29,7 +29,7 @@ def token_warnings(var: str, raw: str) -> list[str]:
         warnings.append(f"{var} is wrapped in quotes; store the token without them")
     elif not _PYPI_TOKEN.match(token):
         reason = "does not start with 'pypi-'" if not token.startswith("pypi-") else "has unexpected characters"
-        if token.startswith("pypi-") and len(token) < 55:
+        if token.startswith("pypi-") and len(token) < PYPI_TOKEN_MIN_LENGTH:
             reason = f"is only {len(token)} characters long (a truncated copy?)"
         warnings.append(
             f"{var} does not look like a PyPI API token: it {reason}; PyPI and TestPyPI will refuse it "
