@@ -126,6 +126,24 @@ def fallback_specs() -> list[Spec]:
              "the GitHub environment of the publish job when this repository is routed to"),
         Spec(f"{REPO_PATH}.trusted-publishing", "bool or string", _literal("TrustedPublishing"), '"auto"',
              "OIDC Trusted Publishing; `\"auto\"` uses it on GitHub Actions when the token variable is unset"),
+        Spec("workflow.pull-request", "bool", "`true` or `false`", "false",
+             "build and test on pull requests too (no publish job runs there)"),
+        Spec("workflow.push-branches", "list of strings", 'branch names or patterns (`"main"`, `"release/**"`)',
+             '["main", "release/**"]', "build and test on pushes to these branches too; `[]` for none"),
+        Spec("workflow.runner-python", "string", 'a CPython version for actions/setup-python, such as `"3.12"`',
+             '"3.13"', "the Python that runs hatch on the runners (the wheels' Pythons come from `python`)"),
+        Spec("workflow.hatch-version", "string", "a hatch release", '"1.18.2"',
+             "the hatch the runners install (exactly `hatch==<hatch-version>`)"),
+        Spec("workflow.runners", "table of strings", "configured platform → a runner label",
+             '{ macos-x86_64 = "macos-15" }', "a runner per platform, instead of the platform's default runner"),
+        Spec("workflow.setup-steps", "list of tables",
+             "tables with `uses` (`owner/repo@<full commit SHA>`), and optionally `name`, `version`, `with`",
+             '[{ uses = "actions/setup-go@0123456789abcdef0123456789abcdef01234567", version = "v6.2.0", '
+             'with = { go-version = "1.24" } }]',
+             "extra steps before the build (a toolchain), pinned to a commit; caches stay off"),
+        Spec("workflow.actions", "table of strings", 'an action the workflow uses → `"<full commit SHA> # <release>"`',
+             '{ "actions/checkout" = "d23441a48e516b6c34aea4fa41551a30e30af803 # v6.1.0" }',
+             "force an action's pin (otherwise the workflow file's own pin is kept)"),
         Spec("routes.prerelease", "string", "a defined repository", '"testpypi"',
              "where a pre-release version (a, b, rc, dev) goes"),
         Spec("routes.final", "string", "a defined repository", '"pypi"',
@@ -175,31 +193,54 @@ def specs() -> list[Spec]:
     return out
 
 
-def code_keys() -> list[str]:
-    """Every key path the validator accepts, in its order."""
+def _subtable_keys() -> dict[str, tuple[str, ...]]:
+    """Each sub-table's path and its keys, from the code that validates it (absent ones skipped)."""
+    import importlib
+
     from hatch_manta_release.core import config
 
-    return [
-        *config.TOP_KEYS,
-        *(f"{REPO_PATH}.{key}" for key in config.REPO_KEYS),
-        *(f"routes.{key}" for key in config.ROUTE_KEYS),
-    ]
+    found = {REPO_PATH: tuple(config.REPO_KEYS), "routes": tuple(config.ROUTE_KEYS)}
+    try:
+        settings = importlib.import_module("hatch_manta_release.core.workflow_settings")
+    except ImportError:
+        settings = None
+    if settings is not None and "workflow" in config.TOP_KEYS:
+        found["workflow"] = tuple(settings.KEYS)
+    return found
+
+
+def code_keys() -> list[str]:
+    """Every key path the validator accepts, in its order: the top level, then each sub-table."""
+    from hatch_manta_release.core import config
+
+    keys = list(config.TOP_KEYS)
+    for path, sub in _subtable_keys().items():
+        keys += [f"{path}.{key}" for key in sub]
+    return keys
 
 
 def toml(value: Any) -> str:
     """A Python value as TOML (inline), for the default column."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
+    if isinstance(value, bool | str):
         return json.dumps(value)
+    if isinstance(value, Iterable) and not isinstance(value, Mapping):
+        items = list(value)
+        if not items or not all(isinstance(v, tuple) and len(v) == 2 for v in items):
+            return "[" + ", ".join(toml(getattr(v, "name", v)) for v in items) + "]"
+        value = dict(items)  # pairs: a table
     if isinstance(value, Mapping):
-        if not value:
-            return "{}"
         inner = ", ".join(f"{k} = {toml(v)}" for k, v in value.items())
-        return f"{{ {inner} }}"
-    if isinstance(value, Iterable):
-        return "[" + ", ".join(toml(getattr(v, "name", v)) for v in value) + "]"
+        return f"{{ {inner} }}" if inner else "{}"
     return str(value)
+
+
+def _shown(value: Any) -> str:
+    return "none" if value is None else f"`{toml(value)}`"
+
+
+def _subtable_defaults(config: Any) -> dict[str, Any]:
+    """The object holding each sub-table's defaults (``Repository`` objects for repositories)."""
+    return {"routes": config.routes, "workflow": getattr(config, "workflow", None)}
 
 
 def defaults() -> dict[str, str]:
@@ -207,22 +248,22 @@ def defaults() -> dict[str, str]:
     from hatch_manta_release.core.config import Config, default_repositories
 
     config = Config()
+    holders = _subtable_defaults(config)
     out: dict[str, str] = {}
     for key in code_keys():
-        if key.startswith(REPO_PATH):
-            attr = key.rsplit(".", 1)[1].replace("-", "_")
-            parts = [f"{name}: `{toml(getattr(repo, attr)) if getattr(repo, attr) is not None else 'none'}`"
-                     for name, repo in default_repositories().items()]
-            out[key] = "<br>".join(parts)
-        elif key.startswith("routes."):
-            out[key] = f"`{toml(getattr(config.routes, key.split('.', 1)[1]))}`"
+        parent, _, name = key.rpartition(".")
+        attr = name.replace("-", "_")
+        if parent == REPO_PATH:
+            out[key] = "<br>".join(f"{repo_name}: {_shown(getattr(repo, attr))}"
+                                   for repo_name, repo in default_repositories().items())
+        elif parent:
+            out[key] = _shown(getattr(holders.get(parent), attr, None))
         elif key == "repositories":
-            out[key] = ", ".join(f"`{name}`" for name in config.repositories)
-        elif key == "routes":
-            out[key] = f"`{toml(dataclasses.asdict(config.routes))}`"
+            out[key] = ", ".join(f"`{repo_name}`" for repo_name in config.repositories)
+        elif dataclasses.is_dataclass(getattr(config, attr, None)):
+            out[key] = "see below"
         else:
-            value = getattr(config, key.replace("-", "_"))
-            out[key] = "none" if value is None else f"`{toml(value)}`"
+            out[key] = _shown(getattr(config, attr))
     return out
 
 
@@ -231,11 +272,8 @@ def _cell(text: str) -> str:
 
 
 def _table_of(key: str) -> str:
-    if key.startswith(REPO_PATH + "."):
-        return f"tool.manta-release.{REPO_PATH}"
-    if key.startswith("routes."):
-        return "tool.manta-release.routes"
-    return "tool.manta-release"
+    parent = key.rpartition(".")[0]
+    return f"tool.manta-release.{parent}" if parent else "tool.manta-release"
 
 
 def overview() -> list[str]:
