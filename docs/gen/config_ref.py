@@ -113,6 +113,8 @@ def fallback_specs() -> list[Spec]:
              "which repository each channel publishes to"),
         Spec("env-name", "string", 'a hatch environment name (letters, digits, `-_.`), not `"default"`',
              '"release"', "the hatch environment the collector injects (`hatch run <env-name>:plan`)"),
+        Spec("workflow", "table", "the keys of `[tool.manta-release.workflow]` below",
+             '{ pull-request = false }', "the generated workflow's own settings (triggers, runners, pins)"),
         Spec(f"{REPO_PATH}.upload-url", "URL", "an `http(s)://` URL", '"https://upload.pypi.org/legacy/"',
              "the index's legacy upload endpoint (a trailing `/` is added)"),
         Spec(f"{REPO_PATH}.index-url", "URL", "an `http(s)://` URL", '"https://pypi.org/simple/"',
