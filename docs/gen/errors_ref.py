@@ -10,6 +10,7 @@ the publisher translates (each ``Failure(kind, cause, fix)`` in ``publish/``).
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -119,13 +120,11 @@ def _is_text(node: ast.expr) -> bool:
     return isinstance(node, ast.JoinedStr)
 
 
-def _local_strings(function: ast.AST, scope: Scope) -> dict[str, str]:
-    """Names assigned only strings in ``function``: their templates (several joined by ``/``)."""
+def _local_strings(assignments: list[ast.Assign | ast.AugAssign], scope: Scope) -> dict[str, str]:
+    """Names assigned only strings in a function: their templates (several joined by ``/``)."""
     found: dict[str, list[str]] = {}
     other: set[str] = set()
-    nodes = sorted((n for n in ast.walk(function) if isinstance(n, ast.Assign | ast.AugAssign)),
-                   key=lambda n: n.lineno)
-    for node in nodes:
+    for node in sorted(assignments, key=lambda n: (n.lineno, n.col_offset)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
             if not isinstance(target, ast.Name):
@@ -156,21 +155,59 @@ class Factory:
     module: object
 
 
-def _factories(trees: list[tuple[ast.Module, object]], names: set[str]) -> dict[str, Factory]:
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass
+class Index:
+    """One walk of a module: its calls and returns with their innermost function, each function's
+    assignments, and a :class:`Scope` per function (built on first use)."""
+
+    module: object
+    calls: list[tuple[ast.Call, Function | None]]
+    returns: list[tuple[ast.Return, Function | None]]
+    assignments: dict[Function, list[ast.Assign | ast.AugAssign]]
+    scopes: dict[Function | None, Scope]
+
+    def scope(self, function: Function | None) -> Scope:
+        if function not in self.scopes:
+            scope = Scope(self.module)
+            scope.local = _local_strings(self.assignments.get(function, []), scope) if function else {}
+            self.scopes[function] = scope
+        return self.scopes[function]
+
+
+def _index(tree: ast.Module, module: object) -> Index:
+    index = Index(module, [], [], {}, {})
+    stack: list[tuple[ast.AST, Function | None]] = [(tree, None)]
+    while stack:
+        node, function = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            function = node
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            index.calls.append((node, function))
+        elif isinstance(node, ast.Return):
+            index.returns.append((node, function))
+        elif isinstance(node, ast.Assign | ast.AugAssign) and function is not None:
+            index.assignments.setdefault(function, []).append(node)
+        stack.extend((child, function) for child in ast.iter_child_nodes(node))
+    index.calls.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
+    return index
+
+
+def _factories(indexes: list[Index], names: set[str]) -> dict[str, Factory]:
     found = {}
-    for tree, module in trees:
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.FunctionDef):
+    for index in indexes:
+        for ret, node in index.returns:
+            call = ret.value
+            if node is None or not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                                    and call.func.id in names):
                 continue
-            for ret in (n for n in ast.walk(node) if isinstance(n, ast.Return)):
-                call = ret.value
-                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in names:
-                    params = [*node.args.args, *node.args.kwonlyargs]
-                    pos_defaults = dict(zip([a.arg for a in node.args.args][::-1], node.args.defaults[::-1],
-                                            strict=False))
-                    kw_defaults = {a.arg: d for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults,
-                                                            strict=True) if d is not None}
-                    found[node.name] = Factory(call.func.id, call, params, pos_defaults | kw_defaults, module)
+            params = [*node.args.args, *node.args.kwonlyargs]
+            pos_defaults = dict(zip([a.arg for a in node.args.args][::-1], node.args.defaults[::-1], strict=False))
+            kw_defaults = {a.arg: d for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True)
+                           if d is not None}
+            found[node.name] = Factory(call.func.id, call, params, pos_defaults | kw_defaults, index.module)
     return found
 
 
@@ -184,44 +221,42 @@ def _bind(factory: Factory, call: ast.Call, scope: Scope) -> Scope:
     return Scope(factory.module, bound)
 
 
-def _modules() -> list[tuple[Path, ast.Module, object]]:
+@functools.cache
+def _modules() -> list[tuple[Path, Index]]:
     import_all()
     out = []
     for path in sorted(PACKAGE.rglob("*.py")):
         name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
         module = sys.modules.get(name.removesuffix(".__init__"))
-        out.append((path, ast.parse(path.read_text(encoding="utf-8")), module))
+        out.append((path, _index(ast.parse(path.read_text(encoding="utf-8")), module)))
     return out
 
 
 def sites(names: set[str]) -> list[Site]:
     """Every message built by an error class (by name), by a function returning one, or by ``Failure``."""
     modules = _modules()
-    factories = _factories([(tree, module) for _, tree, module in modules], names)
-    out: dict[int, Site] = {}  # by call node: an inner function's site replaces its outer one's
-    for path, tree, module in modules:
+    factories = _factories([index for _, index in modules], names)
+    out: list[Site] = []
+    for path, index in modules:
         where_module = path.relative_to(PACKAGE.parent).as_posix()
-        for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
-            scope = Scope(module)
-            scope.local = _local_strings(function, scope)
-            where = f"{where_module} `{function.name}`"
-            for node in ast.walk(function):
-                if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or not node.args:
-                    continue
-                name = node.func.id
-                if name == "Failure":
-                    out[id(node)] = Site(f"Failure:{scope.template(node.args[0])}",
-                                         scope.template(_argument(node, 1, "cause")),
-                                         scope.template(_argument(node, 2, "fix")), where)
-                elif name in names and function.name not in factories:
-                    out[id(node)] = Site(name, scope.template(node.args[0]),
-                                         scope.template(_argument(node, 1, "hint")), where)
-                elif name in factories:
-                    factory = factories[name]
-                    inner = _bind(factory, node, scope)
-                    out[id(node)] = Site(factory.cls, inner.template(_argument(factory.call, 0, "message")),
-                                         inner.template(_argument(factory.call, 1, "hint")), where)
-    return list(out.values())
+        for node, function in index.calls:
+            assert isinstance(node.func, ast.Name)
+            name = node.func.id
+            if not node.args or not (name == "Failure" or name in names or name in factories):
+                continue
+            scope = index.scope(function)
+            where = f"{where_module} `{function.name if function else '<module>'}`"
+            if name == "Failure":
+                out.append(Site(f"Failure:{scope.template(node.args[0])}", scope.template(_argument(node, 1, "cause")),
+                                scope.template(_argument(node, 2, "fix")), where))
+            elif name in names and (function is None or function.name not in factories):
+                out.append(Site(name, scope.template(node.args[0]), scope.template(_argument(node, 1, "hint")), where))
+            elif name in factories:
+                factory = factories[name]
+                inner = _bind(factory, node, scope)
+                out.append(Site(factory.cls, inner.template(_argument(factory.call, 0, "message")),
+                                inner.template(_argument(factory.call, 1, "hint")), where))
+    return out
 
 
 FIELDS = {  # the Finding dataclasses' field names for each part (core.findings, and older local ones)
@@ -251,29 +286,28 @@ def findings() -> list[FindingSite]:
     import dataclasses
 
     out: list[FindingSite] = []
-    for path, tree, module in _modules():
-        cls = getattr(module, "Finding", None)
+    for path, index in _modules():
+        cls = getattr(index.module, "Finding", None)
         if cls is None or not dataclasses.is_dataclass(cls):
             continue
         names = [f.name for f in dataclasses.fields(cls)]
         short = path.relative_to(PACKAGE.parent).as_posix()
-        for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
-            scope = Scope(module)
-            scope.local = _local_strings(function, scope)
-            for node in ast.walk(function):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Finding":
-                    bound = dict(zip(names, node.args, strict=False))
-                    bound.update({k.arg: k.value for k in node.keywords if k.arg})
+        for node, function in index.calls:
+            if not isinstance(node.func, ast.Name) or node.func.id != "Finding":
+                continue
+            scope = index.scope(function)
+            bound = dict(zip(names, node.args, strict=False))
+            bound.update({k.arg: k.value for k in node.keywords if k.arg})
 
-                    def part(role: str, bound: dict[str, ast.expr] = bound, scope: Scope = scope) -> str:
-                        return next((scope.template(bound[n]) for n in FIELDS[role] if n in bound), "")
+            def part(role: str, bound: dict[str, ast.expr] = bound, scope: Scope = scope) -> str:
+                return next((scope.template(bound[n]) for n in FIELDS[role] if n in bound), "")
 
-                    level = part("level")
-                    if level in QUIET_LEVELS:
-                        continue
-                    message = part("message") + (f" ({part('cause')})" if part("cause") else "")
-                    out.append(FindingSite(short, part("subject"), level, message, part("fix"),
-                                           f"{short} `{function.name}`"))
+            level = part("level")
+            if level in QUIET_LEVELS:
+                continue
+            message = part("message") + (f" ({part('cause')})" if part("cause") else "")
+            out.append(FindingSite(short, part("subject"), level, message, part("fix"),
+                                   f"{short} `{function.name if function else '<module>'}`"))
     return list(dict.fromkeys(out))
 
 
