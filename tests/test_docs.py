@@ -144,6 +144,8 @@ def test_every_internal_link_and_anchor_resolves(served: str) -> None:
 
 def test_config_reference_documents_exactly_the_validators_keys() -> None:
     documented = [spec.key for spec in config_ref.specs()]
+    missing = sorted(set(config_ref.code_keys()) - set(documented))
+    assert not missing, "give these keys their words (type, allowed, example, doc) in the config code's key table"
     assert sorted(documented) == sorted(config_ref.code_keys())
     assert len(documented) == len(set(documented))
     for spec in config_ref.specs():

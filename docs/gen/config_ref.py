@@ -113,6 +113,25 @@ def fallback_specs() -> list[Spec]:
              "which repository each channel publishes to"),
         Spec("env-name", "string", 'a hatch environment name (letters, digits, `-_.`), not `"default"`',
              '"release"', "the hatch environment the collector injects (`hatch run <env-name>:plan`)"),
+        Spec("reuse", "bool", "`true` or `false`", "true",
+             "a pre-release re-versions its base release's wheels instead of rebuilding them, when nothing "
+             "in them changed since"),
+        Spec("reuse-ignore", "list of strings", 'glob patterns relative to the project (`"docs/**"`)', '["docs/**"]',
+             "paths whose changes never stop `reuse` (documentation, tests)"),
+        Spec("github-release", "table", "the keys of `[tool.manta-release.github-release]` below",
+             '{ when = "always" }', "the GitHub Release made for a tag: when, what is attached, its notes"),
+        Spec("github-release.when", "string", '`"final"`, `"always"` or `"never"`', '"always"',
+             "which tags get a GitHub Release: final releases (as the reference system), every release tag, "
+             "or none"),
+        Spec("github-release.assets", "list of strings", 'glob patterns relative to the project (`"native/*.so"`)',
+             '["native/*.so"]', "files attached to the release besides `dist/`"),
+        Spec("github-release.notes", "string", '`"generated"`, `"changelog"` or `"none"`', '"changelog"',
+             "the release notes: GitHub's generated notes, the version's section of `notes-file`, or none"),
+        Spec("github-release.notes-file", "string", "a file name", '"CHANGELOG.md"',
+             'the changelog read when `notes = "changelog"` (setting it implies that)'),
+        Spec(f"{REPO_PATH}.attestations", "bool", "`true` or `false`", "true",
+             "upload PEP 740 publish attestations; unset: made whenever Trusted Publishing is used "
+             "(the index accepts them only from a Trusted Publisher)", "unset: {default}"),
         Spec("workflow", "table", "the keys of `[tool.manta-release.workflow]` below",
              '{ pull-request = false }', "the generated workflow's own settings (triggers, runners, pins)"),
         Spec(f"{REPO_PATH}.upload-url", "URL", "an `http(s)://` URL", '"https://upload.pypi.org/legacy/"',
@@ -202,6 +221,10 @@ def _subtable_keys() -> dict[str, tuple[str, ...]]:
     from hatch_manta_release.core import config
 
     found = {REPO_PATH: tuple(config.REPO_KEYS), "routes": tuple(config.ROUTE_KEYS)}
+    for key in config.TOP_KEYS:  # the convention: a table key "github-release" has GITHUB_RELEASE_KEYS
+        keys = getattr(config, key.upper().replace("-", "_") + "_KEYS", None)
+        if keys and key not in found:
+            found[key] = tuple(keys)
     try:
         settings = importlib.import_module("hatch_manta_release.core.workflow_settings")
     except ImportError:
@@ -241,8 +264,9 @@ def _shown(value: Any) -> str:
 
 
 def _subtable_defaults(config: Any) -> dict[str, Any]:
-    """The object holding each sub-table's defaults (``Repository`` objects for repositories)."""
-    return {"routes": config.routes, "workflow": getattr(config, "workflow", None)}
+    """The object holding each sub-table's defaults: the ``Config`` field of the table's key
+    (``routes`` -> ``Routes()``); repositories are read from ``default_repositories()``."""
+    return {path: getattr(config, path.replace("-", "_"), None) for path in _subtable_keys() if path != REPO_PATH}
 
 
 def defaults() -> dict[str, str]:
