@@ -131,7 +131,7 @@ def fallback_specs() -> list[Spec]:
              'the changelog read when `notes = "changelog"` (setting it implies that)'),
         Spec(f"{REPO_PATH}.attestations", "bool", "`true` or `false`", "true",
              "upload PEP 740 publish attestations; unset: made whenever Trusted Publishing is used "
-             "(the index accepts them only from a Trusted Publisher)", "unset: {default}"),
+             "(the index accepts them only from a Trusted Publisher)", "unset: made with Trusted Publishing"),
         Spec("workflow", "table", "the keys of `[tool.manta-release.workflow]` below",
              '{ pull-request = false }', "the generated workflow's own settings (triggers, runners, pins)"),
         Spec(f"{REPO_PATH}.upload-url", "URL", "an `http(s)://` URL", '"https://upload.pypi.org/legacy/"',
