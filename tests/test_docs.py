@@ -269,6 +269,14 @@ def test_workflow_diagram_edges_are_the_rendered_needs(pure: bool) -> None:
 
 
 @pytest.mark.slow
+def test_every_generated_part_was_filled(site: Path) -> None:
+    left = [str(p.relative_to(site)) for p in site.rglob("*.html") if "<!-- gen:" in p.read_text(encoding="utf-8")]
+    assert not left
+    assert "<code>1.0.0.dev1</code> &lt; <code>1.0.0a1</code>" in (site / "tags-and-versions" / "index.html").read_text(
+        encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_workflow_page_has_both_diagrams(site: Path) -> None:
     html_text = (site / "workflow" / "index.html").read_text(encoding="utf-8")
     assert html_text.count('class="mermaid"') == 2

@@ -19,7 +19,7 @@ from typing import Any
 
 GEN = Path(__file__).resolve().parent
 
-MARKER = re.compile(r"^<!-- gen: ([a-z0-9-]+) -->$", re.M)
+MARKER = re.compile(r"^(?P<indent>[ \t]*)<!-- gen: (?P<name>[a-z0-9-]+) -->[ \t]*$", re.M)
 LINK = re.compile(r"\]\((?P<target>[^)\s#]+)(?P<anchor>#[^)\s]*)?\)")
 REPO_DIR = "repo"
 
@@ -61,10 +61,10 @@ def expand(markdown: str, where: str = "") -> str:
     table = parts()
 
     def one(match: re.Match[str]) -> str:
-        name = match.group(1)
+        name, indent = match.group("name"), match.group("indent")
         if name not in table:
             raise ValueError(f"{where}: unknown generated part {name!r}; known: {', '.join(table)}")
-        return table[name]().rstrip("\n")
+        return "\n".join(indent + line if line else line for line in table[name]().rstrip("\n").splitlines())
 
     return MARKER.sub(one, markdown)
 
