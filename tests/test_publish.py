@@ -47,6 +47,7 @@ def final_release(tmp_path: Path):
     stop(release)
 
 
+@pytest.mark.slow
 def test_prerelease_goes_to_the_test_index_only_and_installs(rc_release, tmp_path: Path) -> None:
     built = build(rc_release)
     assert built == ["sample_pkg-1.0.0rc1-py3-none-any.whl", "sample_pkg-1.0.0rc1.tar.gz"]
@@ -70,6 +71,7 @@ def test_prerelease_goes_to_the_test_index_only_and_installs(rc_release, tmp_pat
     assert "credentials: the token in $TEST_PYPI_API_TOKEN" in result.stderr
 
 
+@pytest.mark.slow
 def test_final_goes_to_production_and_a_rerun_skips_everything(final_release, tmp_path: Path) -> None:
     built = build(final_release)
     first = publish(final_release)
@@ -97,6 +99,7 @@ def test_repository_override_is_announced(rc_release) -> None:
     )
 
 
+@pytest.mark.slow
 def test_untagged_or_dirty_never_publishes(rc_release) -> None:
     build(rc_release)
     readme = rc_release.project / "README.md"
@@ -123,12 +126,8 @@ def test_dry_run_uploads_nothing(rc_release) -> None:
     assert rc_release.test.files() == []
 
 
-def test_wheels_go_before_the_sdist(rc_release) -> None:
-    build(rc_release)
-    publish(rc_release, "--jobs", "4")
-    times = {p.name: p.stat().st_mtime_ns for p in rc_release.test.packages.iterdir()}
-    sdist = times.pop("sample_pkg-1.0.0rc1.tar.gz")
-    assert all(t <= sdist for t in times.values())
+# "wheels go before the sdist" (with --jobs 4) is tests/test_publish_decide.py::test_the_sdist_goes_after_every_wheel:
+# the order is the batch's decision, no server needed.
 
 
 # ----------------------------------------------------------------------------- check before publishing
@@ -155,6 +154,7 @@ def test_incomplete_dist_is_refused_unless_allowed(platform_release) -> None:
     assert len(platform_release.prod.files()) == 3
 
 
+@pytest.mark.slow
 def test_a_wrong_version_is_refused(platform_release) -> None:
     build(platform_release, "sdist")
     platform_wheels(platform_release, "3.1.0", ("3.11", "3.12", "3.13"))
@@ -171,6 +171,7 @@ def test_a_wrong_version_is_refused(platform_release) -> None:
 # ----------------------------------------------------------------------------- interrupted uploads
 
 
+@pytest.mark.slow
 def test_server_killed_mid_upload_then_rerun_completes(platform_release, tmp_path: Path) -> None:
     index = platform_release.prod
     build(platform_release, "sdist")
@@ -365,6 +366,7 @@ def test_unreachable_index(tmp_path: Path) -> None:
 
 def test_no_child_process_gets_the_token(rc_release, monkeypatch, capsys) -> None:
     """Run publish in-process and record every child process: no argv (and no environment) holds the token."""
+    from hatch_manta_release.core.project import load_project
     from hatch_manta_release.publish import PublishOptions
     from hatch_manta_release.publish import publish as publish_in_process
 
@@ -378,7 +380,7 @@ def test_no_child_process_gets_the_token(rc_release, monkeypatch, capsys) -> Non
 
     monkeypatch.setattr(subprocess.Popen, "__init__", recording_init)
     env = rc_release.env()
-    report = publish_in_process(rc_release.project, PublishOptions(), environ=env)
+    report = publish_in_process(load_project(rc_release.project), PublishOptions(), environ=env)
     assert report.ok and report.count("uploaded") == 2
     token = rc_release.test.password
     assert children, "expected git calls at least"

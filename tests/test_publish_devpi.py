@@ -31,6 +31,7 @@ pytestmark = [
         reason="devpi-server and devpi-client are not installed",
     ),
     pytest.mark.usefixtures("no_token_in_test_output"),
+    pytest.mark.slow,  # devpi-server takes ~10 s to initialise and start
 ]
 
 

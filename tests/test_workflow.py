@@ -16,11 +16,11 @@ from hatch_manta_release.core.config import parse_config
 from hatch_manta_release.github.workflow import (
     ACTIONS,
     HATCH_REQUIREMENT,
-    emit,
+    dump,
     github_pattern_regex,
     push_tag_patterns,
+    render_for,
     render_workflow,
-    scalar,
     tag_pattern,
     tag_triggers,
 )
@@ -55,8 +55,26 @@ CUSTOM = {
     },
     "routes": {"prerelease": "internal", "final": "pypi"},
 }
+SETUP_GO = "actions/setup-go@7a3fe6cf4cb3a834922a1244abfce67bcef6a0c5"  # v6.2.0
+KNOBS = {
+    "platforms": ["linux-x86_64", "macos-x86_64", "macos-arm64"],
+    "workflow": {
+        "runner-python": "3.13",
+        "hatch-version": "1.16.5",
+        "runners": {"macos-x86_64": "macos-15"},  # cross-built on an arm64 runner
+        "push-branches": ["main", "release/**"],
+        "setup-steps": [
+            {"uses": SETUP_GO, "version": "v6.2.0", "name": "Set up Go", "with": {"go-version": "1.24"}},
+        ],
+        "actions": {"actions/checkout": "3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"},
+    },
+}
+NO_CI = {"workflow": {"pull-request": False, "push-branches": []}}
 VARIANTS = {
     "default": ({}, False),
+    "knobs": (KNOBS, False),
+    "knobs-pure": (KNOBS, True),
+    "no-ci": (NO_CI, False),
     "trusted": (TRUSTED, False),
     "auto": (AUTO, False),
     "pure": ({}, True),
@@ -65,7 +83,7 @@ VARIANTS = {
 }
 
 
-# ----------------------------------------------------------------------------- the emitter
+# ----------------------------------------------------------------------------- the YAML (ruamel.yaml)
 
 
 @pytest.mark.parametrize(
@@ -76,12 +94,12 @@ VARIANTS = {
      "new\nline", "ünïcode", "v[0-9]*", "needs.plan.outputs.publish == 'true'", ".inf", "-.5"],
 )
 def test_scalar_round_trips(value: str) -> None:
-    assert load(f"k: {scalar(value)}\n") == {"k": value}
+    assert load(dump({"k": value})) == {"k": value}
 
 
 def test_emitter_round_trips_nested_structures() -> None:
     doc = {"a": {"b": [1, "x", {"c": True, "d": None}], "e": [], "f": {}}, "g": [[1, 2], {"h": "i: j"}]}
-    assert load("\n".join(emit(doc)) + "\n") == doc
+    assert load(dump(doc)) == doc
 
 
 def test_render_is_deterministic_and_plain() -> None:
@@ -96,7 +114,11 @@ def test_render_is_deterministic_and_plain() -> None:
 
 def test_default_workflow_structure() -> None:
     wf = load(render())
-    assert wf["on"] == {"push": {"tags": ["v[0-9]*"]}, "workflow_dispatch": None}
+    # Releases on tags and by hand; CI on pull requests and pushes to main (issue 13).
+    assert wf["on"] == {"push": {"tags": ["v[0-9]*"], "branches": ["main"]}, "pull_request": None,
+                        "workflow_dispatch": None}
+    assert wf["concurrency"] == {"group": "release-${{ github.ref }}",
+                                 "cancel-in-progress": "${{ github.event_name == 'pull_request' }}"}
     assert wf["permissions"] == {"contents": "read"}
     jobs = wf["jobs"]
     assert list(jobs) == ["plan", "build", "sdist", "publish"]
@@ -130,7 +152,8 @@ def test_default_workflow_structure() -> None:
 
     publish = jobs["publish"]
     assert publish["needs"] == ["plan", "build", "sdist"]
-    assert publish["if"] == "needs.plan.outputs.publish == 'true'"
+    # Never on a pull request; elsewhere when the plan says this commit is a release.
+    assert publish["if"] == "github.event_name != 'pull_request' && needs.plan.outputs.publish == 'true'"
     assert publish["environment"] == {
         "name": "${{ needs.plan.outputs.environment }}",
         "url": "${{ needs.plan.outputs.environment-url }}",
@@ -164,7 +187,7 @@ def test_security_properties(variant: str) -> None:
     for job_id, job in wf["jobs"].items():
         if job_id != "publish":
             assert "permissions" not in job, job_id  # inherit contents: read
-    pins = {a.ref for a in ACTIONS.values()}
+    pins = {a.ref for a in ACTIONS.values()} | {SETUP_GO, "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1"}
     for job_id, step in _steps(wf):
         if "uses" in step:
             assert step["uses"] in pins, step
@@ -181,14 +204,14 @@ def test_security_properties(variant: str) -> None:
     # Each pinned action carries its release in a comment.
     for line in text.splitlines():
         if "uses:" in line:
-            action = next(a for a in ACTIONS.values() if a.ref in line)
-            assert line.rstrip().endswith(f"# {action.version}")
+            assert re.search(r"@[0-9a-f]{40}  # v\d+\.\d+\.\d+$", line), line
     # Only `hatch run <env>:*` and the hatch install run on the runners.
     env_name = table.get("env-name", "release")
     for _, step in _steps(wf):
         if "run" in step:
+            hatch = f"hatch=={table.get('workflow', {}).get('hatch-version', HATCH_REQUIREMENT[7:])}"
             assert step["run"].startswith(f"hatch run {env_name}:") or step["run"] == (
-                f'python -m pip install "{HATCH_REQUIREMENT}"'
+                f'python -m pip install "{hatch}"'
             )
 
 
@@ -429,3 +452,262 @@ def test_this_project_installs_its_own_plugin_from_the_checkout() -> None:
     for job in theirs["jobs"].values():
         assert not any(str(s.get("run", "")).endswith(" .") for s in job["steps"])
         assert f'python -m pip install "{HATCH_REQUIREMENT}"' in [s.get("run") for s in job["steps"]]
+
+
+# ----------------------------------------------------------------------------- issue 13: CI, pins, knobs
+
+
+# Newer releases of each default action: tag -> commit read in copies of their repositories.
+BUMPS = {
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
+    "actions/download-artifact": ("3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+    "actions/setup-go": ("0000000000000000000000000000000000000001", "v6.3.0"),
+}
+NODE20 = {  # the pins this tool wrote before issue 13: all Node 20 releases
+    "actions/checkout": ("11bd71901bbe5b1630ceea73d27597364c9af683", "v4.2.2"),
+    "actions/setup-python": ("a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
+    "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
+    "actions/download-artifact": ("d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"),
+}
+
+
+def bump(text: str, table: dict[str, tuple[str, str]]) -> str:
+    """What dependabot does to a SHA pin: the commit and the `# vX.Y.Z` comment, in place."""
+    return re.sub(
+        r"(uses: )([\w.-]+/[\w.-]+)@[0-9a-f]{40}(\s+# \S+)?",
+        lambda m: f"{m[1]}{m[2]}@{table[m[2]][0]}  # {table[m[2]][1]}" if m[2] in table else m[0],
+        text,
+    )
+
+
+def test_no_ci_triggers_when_switched_off() -> None:
+    wf = load(render(NO_CI))
+    assert wf["on"] == {"push": {"tags": ["v[0-9]*"]}, "workflow_dispatch": None}
+
+
+def test_knobs_flow_into_the_workflow() -> None:
+    wf = load(render(KNOBS))
+    assert wf["on"]["push"]["branches"] == ["main", "release/**"]
+    build = wf["jobs"]["build"]
+    runners = {m["platform"]: m["runner"] for m in build["strategy"]["matrix"]["include"]}
+    assert runners == {"linux-x86_64": "ubuntu-latest", "macos-x86_64": "macos-15", "macos-arm64": "macos-15"}
+    names = [s["name"] for s in build["steps"]]
+    assert names[:4] == ["Check out with full history and tags (the version comes from the tag)", "Set up Python",
+                         "Set up Go", "Install hatch"]
+    go = build["steps"][2]
+    assert go["uses"] == SETUP_GO and go["with"] == {"go-version": "1.24", "cache": False}  # no cache, ever
+    for job in wf["jobs"].values():
+        steps = job["steps"]
+        assert steps[0]["uses"] == "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1"  # the override
+        assert steps[1]["with"] == {"python-version": "3.13"}
+        assert {"name": "Install hatch", "run": 'python -m pip install "hatch==1.16.5"'} in steps
+    assert "Set up Go" not in str(wf["jobs"]["sdist"])  # toolchains are for the wheels
+
+
+@pytest.mark.parametrize(
+    ("workflow", "message", "hint"),
+    [
+        ({"pull-requests": True},
+         "[tool.manta-release.workflow] unknown key pull-requests (did you mean 'pull-request'?)",
+         "allowed keys: pull-request, push-branches, runner-python, hatch-version, runners, setup-steps, actions"),
+        ({"pull-request": "yes"}, '[tool.manta-release.workflow] pull-request = "yes": expected true or false', None),
+        ({"push-branches": "main"}, '[tool.manta-release.workflow] push-branches = "main": expected a list of branch '
+         'names or patterns ("main", "release/**")', "use [] to build on no branch pushes"),
+        ({"runner-python": "3"}, '[tool.manta-release.workflow] runner-python = "3": expected a CPython version for '
+         'actions/setup-python, such as "3.12"', None),
+        ({"hatch-version": "latest"}, '[tool.manta-release.workflow] hatch-version = "latest": expected a hatch '
+         'release, such as "1.18.2"', "the runners install exactly hatch==<hatch-version>"),
+        ({"runners": {"macos-x86_64": "macos-15"}}, "[tool.manta-release.workflow] runners.macos-x86_64: not one of "
+         "the configured platforms", "platforms: linux-x86_64"),
+        ({"runners": {"linux-x86_64": "ubuntu latest"}}, '[tool.manta-release.workflow] runners.linux-x86_64 = '
+         '"ubuntu latest": expected a runner label, such as "macos-15"', None),
+        ({"setup-steps": [{"uses": "actions/setup-go@v6"}]}, '[tool.manta-release.workflow] setup-steps[0].uses = '
+         '"actions/setup-go@v6": expected owner/repo@<full 40-character commit SHA>', None),
+        ({"setup-steps": [{"uses": SETUP_GO, "run": "x"}]}, "[tool.manta-release.workflow] unknown key "
+         "setup-steps[0].run", "allowed keys: uses, name, version, with"),
+        ({"setup-steps": [{"uses": SETUP_GO, "with": {"cache": True}}]}, "[tool.manta-release.workflow] "
+         "setup-steps[0].with.cache = true: expected false", None),
+        ({"setup-steps": [{"uses": SETUP_GO, "with": {"go-version": ["1"]}}]}, "[tool.manta-release.workflow] "
+         "setup-steps[0].with.go-version = ['1']: expected an input name and a string, number or boolean", None),
+        ({"actions": {"actions/chekout": "x"}}, "[tool.manta-release.workflow] unknown key actions.actions/chekout "
+         "(did you mean 'actions/checkout'?)", None),
+        ({"actions": {"actions/checkout": "v6"}}, '[tool.manta-release.workflow] actions."actions/checkout" = "v6": '
+         'expected "<full 40-character commit SHA> # <release>"', None),
+    ],
+)
+def test_workflow_knobs_are_validated(workflow: dict[str, Any], message: str, hint: str | None) -> None:
+    from hatch_manta_release.core.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        parse_config({"platforms": ["linux-x86_64"], "workflow": workflow}, project_name="x")
+    assert info.value.message == message
+    if hint:
+        assert info.value.hint == hint
+
+
+def test_no_config_value_breaks_the_yaml() -> None:
+    """Values that a hand-written emitter gets wrong come back as they were written."""
+    tricky = ["yes", "on", "1:30", "a: b", "#x", "x #y", "'q'", '"q"', "${{ secrets.X }}", "- x", "new\nline", "3.10"]
+    steps = [{"uses": SETUP_GO, "name": "Set up: Go #1", "with": {f"i{n}": v for n, v in enumerate(tricky)}}]
+    table = {"workflow": {"setup-steps": steps, "push-branches": ["yes", "a: b", "release/**"]},
+             "env-name": "ship", "tag-prefix": "pkg+"}
+    wf = load(render(table))
+    go = wf["jobs"]["build"]["steps"][2]
+    assert go["name"] == "Set up: Go #1"
+    assert [go["with"][f"i{n}"] for n in range(len(tricky))] == tricky
+    assert wf["on"]["push"] == {"tags": ["pkg\\+[0-9]*"], "branches": ["yes", "a: b", "release/**"]}
+
+
+def test_a_dependabot_bump_of_every_pin_survives_regenerating(tmp_path: Path) -> None:
+    manta = f'[tool.manta-release.workflow]\nsetup-steps = [{{ uses = "{SETUP_GO}", version = "v6.2.0" }}]\n'
+    project = make_project(tmp_path / "p", manta="", extra_pyproject=manta)
+    path = project / ".github" / "workflows" / "release.yml"
+    assert cli(project, "workflow").returncode == 0
+    bumped = bump(path.read_text(), BUMPS)
+    assert bumped.count("# v7.0.1") == 4 and bumped.count("# v6.3.0") == 1 and "# v8.0.1" in bumped
+    path.write_text(bumped)
+
+    assert cli(project, "workflow", "--check").returncode == 0  # a pinned ref of the same action is no drift
+    again = cli(project, "workflow")
+    assert again.returncode == 0 and again.stdout.startswith("unchanged"), again.stdout + again.stderr
+    assert path.read_text() == bumped
+
+    # A config change keeps the bumped pins too, and is drift until regenerated.
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("[tool.manta-release.workflow]",
+                                                      '[tool.manta-release.workflow]\nrunner-python = "3.13"'))
+    assert cli(project, "workflow", "--check").returncode == 1
+    assert cli(project, "workflow").returncode == 0
+    text = path.read_text()
+    assert "python-version: '3.13'" in text and bump(text, BUMPS) == text
+
+
+def test_an_override_wins_over_the_pin_in_the_file(tmp_path: Path) -> None:
+    sha, version = BUMPS["actions/checkout"]
+    project = make_project(tmp_path / "p", extra_pyproject=(
+        f'[tool.manta-release.workflow.actions]\n"actions/checkout" = "{"1" * 40} # v6.9.9"\n'))
+    path = project / ".github" / "workflows" / "release.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(bump(render(), {"actions/checkout": (sha, version)}))
+    assert cli(project, "workflow", "--check").returncode == 1
+    cli(project, "workflow")
+    assert path.read_text().count(f"actions/checkout@{'1' * 40}  # v6.9.9") == 4
+
+
+def test_pins_on_a_removed_node_runtime_are_replaced_and_said(tmp_path: Path) -> None:
+    """Found (issue 13): the old defaults were all Node 20 actions; regenerating no longer keeps them."""
+    project = make_project(tmp_path / "p")
+    path = project / ".github" / "workflows" / "release.yml"
+    path.parent.mkdir(parents=True)
+    fresh = render_for(project, "")  # the defaults
+    path.write_text(bump(fresh, NODE20))
+    assert cli(project, "workflow", "--check").returncode == 1
+    result = cli(project, "workflow")
+    assert ("note: actions/checkout v4.2.2 runs on a Node runtime GitHub removed from its runners: "
+            "pinned v6.1.0 instead") in result.stderr
+    assert path.read_text() == fresh
+    # The same old commits without their comment are recognised too.
+    path.write_text(re.sub(r"  # v\S+", "", bump(fresh, NODE20)))
+    cli(project, "workflow")
+    assert path.read_text() == fresh
+
+
+@pytest.mark.parametrize(
+    ("uses", "comment", "removed"),
+    [
+        ("actions/checkout@v4", None, True),
+        ("actions/checkout@v5", None, False),
+        ("actions/checkout@" + "a" * 40, "v4.2.2", True),
+        ("actions/checkout@" + "a" * 40, "v6.1.0", False),
+        ("actions/checkout@" + "a" * 40, None, False),  # unknown commit: not known to be old
+        ("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683", None, True),  # known: v4.2.2
+        ("actions/setup-go@v6.1.0", None, True),
+        ("actions/setup-go@v6", None, False),  # moves to v6.2.0 and later: Node 24
+        ("actions/download-artifact@v6.0.0", None, True),
+        ("pypa/gh-action-pypi-publish@release/v1", None, False),
+    ],
+)
+def test_removed_runtime(uses: str, comment: str | None, removed: bool) -> None:
+    from hatch_manta_release.github.pins import Pin, removed_runtime, split_uses
+
+    parts = split_uses(uses)
+    assert parts is not None
+    assert removed_runtime(Pin(*parts, comment)) is removed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (render(NO_CI), ["v[0-9]*"]),
+        ("on:\n  push:\n    branches: [main]\n    tags: [v*]\n  pull_request:\n", ["v*"]),
+        ("true:\n  push:\n    tags: [v*]\n", ["v*"]),  # written by a YAML 1.1 tool
+        ("on: {push: {tags: ['v*']}}\n", ["v*"]),
+        ("on: [\n", None),  # not YAML at all
+    ],
+)
+def test_push_tag_patterns_read_as_yaml(text: str, expected: list[str] | None) -> None:
+    assert push_tag_patterns(text) == expected
+
+
+OLD_RELEASE = """\
+name: old release   # hand-written
+"on":
+  push:
+    tags: ["v*"]
+  release:
+    types: [published]
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0
+      - run: |
+          python -m build
+          python -m twine upload --skip-existing dist/*
+      - run: uv publish
+  shared:
+    uses: org/repo/.github/workflows/publish.yml@main
+  pypi:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: pypa/gh-action-pypi-publish@release/v1
+"""
+
+
+def test_scan_finds_other_publishers_and_old_or_unpinned_actions(tmp_path: Path) -> None:
+    from hatch_manta_release.github.scan import other_publishers, scan_repository, workflow_files
+
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "release.yaml").write_text(OLD_RELEASE)
+    (folder / "release.yml").write_text(render())
+    (folder / "ci.yml").write_text("on: [pull_request]\njobs:\n  a:\n    runs-on: x\n    steps:\n"
+                                   "      - run: hatch publish\n")
+    (folder / "broken.yml").write_text("on: [\n")
+    (folder / "notes.txt").write_text("not a workflow")
+    assert [p.name for p in workflow_files(tmp_path)] == ["broken.yml", "ci.yml", "release.yaml", "release.yml"]
+
+    scans = {s.path.name: s for s in scan_repository(tmp_path)}
+    assert scans["broken.yml"].error and "not valid YAML (line 2)" in scans["broken.yml"].error
+    old = scans["release.yaml"]
+    assert old.tag_patterns == ["v*"] and old.release_event
+    assert [(p.job, p.line, p.how, p.text) for p in old.publishes] == [
+        ("build", 15, "twine upload", "python -m twine upload --skip-existing dist/*"),
+        ("build", 16, "uv publish", "uv publish"),
+        ("pypi", 22, "pypa/gh-action-pypi-publish", "uses: pypa/gh-action-pypi-publish@release/v1"),
+    ]
+    assert [(a.uses, a.line) for a in old.unpinned] == [
+        ("org/repo/.github/workflows/publish.yml@main", 18), ("actions/checkout@v4", 11),
+        ("pypa/gh-action-pypi-publish@release/v1", 22)]
+    assert [(a.action, a.comment) for a in old.on_removed_runtime] == [
+        ("actions/checkout", None), ("actions/setup-python", "v5.6.0")]
+    ours = scans["release.yml"]
+    assert ours.publishes_on_release_tags("v") and not ours.unpinned and not ours.on_removed_runtime
+    assert not scans["ci.yml"].publishes_on_release_tags("v")  # publishes, but not on tags
+    assert not old.publishes_on_release_tags("rel-") or old.release_event  # `on: release` counts whatever the prefix
+
+    others = other_publishers(tmp_path, "v", ours=Path(".github/workflows/release.yml"))
+    assert [s.path.name for s in others] == ["release.yaml"]

@@ -53,8 +53,9 @@ def _missing_commands() -> list[str]:
 class Runner:
     """Just enough of a GitHub Actions runner for the generated workflow."""
 
-    def __init__(self, repo: Path, ref: str, env: dict[str, str], secrets: dict[str, str], work: Path) -> None:
-        self.repo, self.ref, self.env, self.secrets = repo, ref, env, secrets
+    def __init__(self, repo: Path, ref: str, env: dict[str, str], secrets: dict[str, str], work: Path,
+                 event: str = "push") -> None:
+        self.repo, self.ref, self.env, self.secrets, self.event = repo, ref, env, secrets, event
         self.work = work
         self.artifacts = work / "artifacts"
         self.checkout = work / "checkout"
@@ -111,7 +112,7 @@ class Runner:
             "needs": {n: {"outputs": self.outputs.get(n, {}), "result": self.results.get(n)}
                       for n in _needs(job)},
             "secrets": self.secrets,
-            "github": {"ref": f"refs/tags/{self.ref}"},
+            "github": {"ref": f"refs/tags/{self.ref}", "event_name": self.event},
             "steps": {},
         }
         if "if" in job and not self.evaluate(job["if"], context):
@@ -316,6 +317,18 @@ def test_generated_workflow_runs_end_to_end(tmp_path: Path) -> None:
         assert ".dev1+g" in later.outputs["plan"]["version"]
         later.run_job("publish", jobs["publish"])
         assert later.results["publish"] == "skipped"
+
+        # CI: a pull request on the release tag's commit plans, builds and tests everything, and
+        # publishes nothing even though the plan calls the commit a release (issue 13).
+        pr = Runner(project, "v1.0.0-beta.1", env, {}, tmp_path / "runner-pr", event="pull_request")
+        pr.work.mkdir()
+        for job_id in order:
+            include = (jobs[job_id].get("strategy") or {}).get("matrix", {}).get("include") or [None]
+            for entry in include:
+                pr.run_job(job_id, jobs[job_id], entry)
+        assert pr.outputs["plan"]["publish"] == "true"
+        assert pr.results == {"plan": "success", "build": "success", "sdist": "success", "publish": "skipped"}
+        assert sorted(test_index.files()) == published and prod_index.files() == []
 
         # The doctor through hatch, on the runner's checkout: the workflow is the one in the repo.
         doctor = subprocess.run(["hatch", "run", "release:doctor", "--offline"], cwd=runner.checkout,

@@ -39,7 +39,7 @@ class Output:
     # results (stdout)
     def display(self, text: str) -> None:
         """A result line, printed as it is (no markup)."""
-        self.out.print(text, markup=False, highlight=False)
+        self.out.print(text, markup=False, highlight=False, emoji=False)
 
     def display_markup(self, renderable: Any) -> None:
         """A rich renderable (a table) or markup the caller built with :func:`escape`."""

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from hatch_manta_release.cli.output import Output
+    from hatch_manta_release.publish.report import FileOutcome, Note, PublishReport
 
 
 @click.command("publish")
@@ -55,7 +60,9 @@ def command(
     file under a published name stops the release on production. The token comes from the
     repository's token-env variable (never shown), or from Trusted Publishing.
     """
-    from hatch_manta_release.publish import PublishOptions, publish
+    from hatch_manta_release.cli.output import Output
+    from hatch_manta_release.core.project import load_project
+    from hatch_manta_release.publish import PublishError, PublishOptions, publish
 
     options = PublishOptions(
         repository=repository,
@@ -68,4 +75,81 @@ def command(
         timeout=timeout,
         verbose=verbose,
     )
-    publish(Path(ctx.obj["root"]), options)
+    output = Output(verbose=verbose)
+    project = load_project(Path(ctx.obj["root"]))
+    try:
+        report = publish(project, options, notify=lambda note: show_note(output, note))
+    except PublishError as e:
+        if e.report is not None:
+            show_report(output, e.report)
+        if verbose and e.detail:
+            output.display_info(f"index said: {e.detail}")
+        raise
+    show_report(output, report)
+
+
+def show_note(output: Output, note: Note) -> None:
+    """A message of the run as it happens: progress, or a warning (an annotation on GitHub Actions)."""
+    if note.level == "info":
+        output.display_info(note.text)
+        return
+    if note.loud:
+        output.err.rule(style="bold red")
+    output.display_warning(note.text, title="manta-release publish")
+    if note.loud:
+        output.err.rule(style="bold red")
+
+
+def show_report(output: Output, report: PublishReport) -> None:
+    """The summary on stdout; on GitHub Actions the same in the job's summary page."""
+    from hatch_manta_release.core.errors import MantaError
+    from hatch_manta_release.github.actions import append_step_summary, on_github_actions
+    from hatch_manta_release.github.summary import publish_markdown
+
+    for line in summary_lines(report, verbose=output.verbose):
+        output.display(line)
+    if on_github_actions():
+        try:
+            append_step_summary(publish_markdown(report))
+        except MantaError as e:
+            output.display_warning(e.message, e.hint)
+
+
+def summary_lines(report: PublishReport, *, verbose: bool = False) -> list[str]:
+    """Each file with its size, sha256 and result; the counts; then the install command (or the blockers)."""
+    from hatch_manta_release.publish.report import STATUS_LABELS
+
+    plan, repo = report.plan, report.repository
+    verb = "dry run: would publish" if report.dry_run else "published" if report.ok else "publishing stopped:"
+    lines = [f"{verb} {plan.project} {plan.version} to {repo.name} ({repo.upload_url})"]
+    width = max((len(o.file.filename) for o in report.outcomes), default=10)
+    for o in report.outcomes:
+        lines.append(_file_line(o, width))
+        if o.failure is not None:
+            lines.append(f"      {o.failure.cause}")
+            if verbose and o.failure.detail:
+                lines.append(f"      index said: {o.failure.detail}")
+    counts = ", ".join(f"{report.count(s)} {STATUS_LABELS[s]}" for s in STATUS_LABELS if report.count(s))
+    lines.append(f"{counts or 'no files'} in {report.seconds:.1f}s")
+    if report.blockers:
+        lines.append(f"a real publish would stop: {len(report.blockers)} problem(s): " + "; ".join(report.blockers))
+    elif report.ok:
+        lines.append(f"install: {report.install_command}")
+        page = repo.project_page(plan.project, plan.version)
+        if page:
+            lines.append(f"page:    {page}")
+    return lines
+
+
+def _file_line(o: FileOutcome, width: int) -> str:
+    from hatch_manta_release.publish.report import STATUS_LABELS
+
+    line = (
+        f"  {STATUS_LABELS.get(o.status, o.status):<12} {o.file.filename:<{width}}  {o.file.size_text:>9}  "
+        f"sha256:{o.file.sha256}"
+    )
+    if o.note:
+        line += f"  ({o.note})"
+    elif o.maybe_landed:
+        line += "  (may have landed: the answer was lost and the index could not be asked)"
+    return line

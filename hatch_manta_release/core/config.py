@@ -28,6 +28,7 @@ from hatch_manta_release.core.defaults import (
 from hatch_manta_release.core.defaults import PRERELEASE_LABELS as DEFAULT_PRERELEASE_LABELS
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS, KNOWN_PYTHONS, Platform
+from hatch_manta_release.core.workflow_settings import WorkflowSettings, parse_workflow
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -123,6 +124,7 @@ class Config:
     repositories: Mapping[str, Repository] = field(default_factory=lambda: FrozenDict(default_repositories()))
     routes: Routes = field(default_factory=Routes)
     env_name: str = defaults.ENV_NAME
+    workflow: WorkflowSettings = field(default_factory=WorkflowSettings)  # [tool.manta-release.workflow]
 
     def repository(self, name: str) -> Repository:
         try:
@@ -376,6 +378,11 @@ def _routes(value: Any, key: str, ctx: _Parsing) -> Routes:
     return _parse_routes(value, ctx.fields["repositories"])
 
 
+def _workflow(value: Any, key: str, ctx: _Parsing) -> WorkflowSettings:
+    """``[tool.manta-release.workflow]`` (core/workflow_settings.py; runners name configured platforms)."""
+    return parse_workflow(value, tuple(p.name for p in ctx.fields["platforms"]))
+
+
 # The key table, in the order keys are validated (so the first error reported is stable).
 # Adding a key: one row here, one validator above if no existing one fits, one Config field.
 KEYS: dict[str, _Key] = {
@@ -396,6 +403,7 @@ KEYS: dict[str, _Key] = {
     "repositories": _Key("repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories())),
     "routes": _Key("routes", _routes, default_from=lambda ctx: Routes()),
     "env-name": _Key("env_name", _env_name, defaults.ENV_NAME),
+    "workflow": _Key("workflow", _workflow, default_from=lambda ctx: WorkflowSettings()),
 }
 TOP_KEYS = tuple(KEYS)
 

@@ -6,8 +6,11 @@
 - :mod:`.upload` uploads through twine's own uploader (its ``Repository``, in this process), in
   threads, with retries;
 - :mod:`.failures` turns index answers and network errors into one line of cause, one of fix;
-- :mod:`.run` puts it together: plan, dist/, check, skip identical files, refuse conflicts,
-  wheels before the sdist, summary.
+- :mod:`.decide` is the pure comparison of this release's files with the index's listing
+  (upload, skip, conflict; wheels before the sdist);
+- :mod:`.batch` sends the chosen files (wheels in parallel, the sdist last, stop on a failure);
+- :mod:`.run` puts the stages together and returns a :class:`~.report.PublishReport`, which the CLI
+  renders (nothing here prints).
 
 The index query and Trusted Publishing use the standard library's HTTP, so a re-run where everything
 is already on the index costs one simple-index query and never imports twine (nor requests); twine
@@ -17,6 +20,7 @@ uploaded.
 
 from __future__ import annotations
 
-from hatch_manta_release.publish.run import PublishOptions, PublishReport, publish
+from hatch_manta_release.publish.report import PublishError, PublishOptions, PublishReport
+from hatch_manta_release.publish.run import publish
 
-__all__ = ["PublishOptions", "PublishReport", "publish"]
+__all__ = ["PublishError", "PublishOptions", "PublishReport", "publish"]

@@ -7,7 +7,6 @@ and kept in a :class:`Credentials` whose ``repr`` hides it.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 
 from hatch_manta_release.core.config import Repository
@@ -39,10 +38,10 @@ def token_warnings(var: str, raw: str) -> list[str]:
 
 
 def mask(secret: str, environ: Mapping[str, str]) -> None:
-    """On GitHub Actions, have the runner hide ``secret`` in every later log line."""
-    if environ.get("GITHUB_ACTIONS") == "true" and secret:
-        sys.stdout.write(f"::add-mask::{secret}\n")
-        sys.stdout.flush()
+    """On GitHub Actions, have the runner hide ``secret`` in every later log line (before anything could show it)."""
+    from hatch_manta_release.github.actions import add_mask
+
+    add_mask(secret, environ)
 
 
 def uses_trusted_publishing(repository: Repository, environ: Mapping[str, str]) -> bool:

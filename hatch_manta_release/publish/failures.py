@@ -39,12 +39,6 @@ class Failure:
     detail: str = ""
     transient: bool = False
 
-    def lines(self, verbose: bool = False) -> list[str]:
-        out = [self.cause, f"fix: {self.fix}"]
-        if verbose and self.detail:
-            out.append(f"index said: {self.detail}")
-        return out
-
 
 def token_page(repository: Repository) -> str:
     if "test.pypi.org" in repository.upload_url:
@@ -68,8 +62,9 @@ def _message(response: Response) -> str:
             data = None
         if isinstance(data, dict):
             for key in ("message", "detail", "error"):
-                if isinstance(data.get(key), str):
-                    return data[key]
+                value = data.get(key)
+                if isinstance(value, str):
+                    return value
     if "<" in text:
         pre = re.search(r"<pre>(.*?)</pre>", text, re.S | re.I)
         title = re.search(r"<title>(.*?)</title>", text, re.S | re.I)
@@ -101,62 +96,84 @@ def next_versions(version: str) -> str:
     return f"{base}.post{post} (a post-release) or the next version"
 
 
+_EXISTS = re.compile(r"already exist|file exists|already been used|filename has|reuse")
+_PROJECT_PROBLEM = re.compile(
+    r"project-scoped|not allowed to upload|isn't allowed|is not allowed|does not exist|non-existent project|"
+    r"cannot create new project|not the owner|new projects"
+)
+
+
 def from_response(response: Response, ctx: Context, filename: str) -> Failure:
+    """The index's answer to an upload (or a read), as cause and fix; the answer itself in ``detail``."""
     status = response.status
     message = _message(response)
     lowered = message.lower() + " " + response.reason.lower()
     detail = f"{status} {response.reason}: {message}".strip()
-    repo = ctx.repository
-    if status in (400, 409) and re.search(r"already exist|file exists|already been used|filename has|reuse", lowered):
-        return Failure(
-            "exists",
-            f"{filename}: {repo.name} already has a file of this name with other content, or had one "
-            f"(an index never accepts a file name twice) ({status})",
-            f"do not rebuild a published version: tag and release {next_versions(ctx.version)}",
-            detail,
-        )
-    project_problem = re.search(
-        r"project-scoped|not allowed to upload|isn't allowed|is not allowed|does not exist|non-existent project|"
-        r"cannot create new project|not the owner|new projects",
-        lowered,
-    )
-    if status in (400, 401, 403) and project_problem:
-        if ctx.trusted_publishing:
-            fix = (
-                f"register a (pending) Trusted Publisher for {ctx.project} on {repo.name}: Trusted Publishing can "
-                "only create a project through a pending publisher"
-            )
-        else:
-            fix = (
-                f"the first upload of {ctx.project} to {repo.name} needs an account-wide token in {ctx.credential} "
-                "(a project-scoped token cannot create the project); once it exists, replace it with a token "
-                f"scoped to {ctx.project}"
-            )
-        return Failure(
-            "project",
-            f"{repo.name} refused {filename}: {ctx.project} does not exist there or {ctx.credential} may not "
-            f"upload to it ({status})",
-            fix,
-            detail,
-        )
+    if status in (400, 409) and _EXISTS.search(lowered):
+        return _exists(ctx, filename, status, detail)
+    if status in (400, 401, 403) and _PROJECT_PROBLEM.search(lowered):
+        return _project_problem(ctx, filename, status, detail)
     if status in (401, 403):
-        if ctx.trusted_publishing:
-            return Failure(
-                "auth",
-                f"{_where(repo)} refused the token minted by Trusted Publishing ({status} {response.reason})",
-                f"check the Trusted Publisher registered for {ctx.project} on {repo.name} (owner, repository, "
-                "workflow file name, environment)",
-                detail,
-            )
+        return _auth_refused(ctx, response, detail)
+    return _by_status(response, ctx, filename, message, detail)
+
+
+def _exists(ctx: Context, filename: str, status: int, detail: str) -> Failure:
+    return Failure(
+        "exists",
+        f"{filename}: {ctx.repository.name} already has a file of this name with other content, or had one "
+        f"(an index never accepts a file name twice) ({status})",
+        f"do not rebuild a published version: tag and release {next_versions(ctx.version)}",
+        detail,
+    )
+
+
+def _project_problem(ctx: Context, filename: str, status: int, detail: str) -> Failure:
+    repo = ctx.repository
+    if ctx.trusted_publishing:
+        fix = (
+            f"register a (pending) Trusted Publisher for {ctx.project} on {repo.name}: Trusted Publishing can "
+            "only create a project through a pending publisher"
+        )
+    else:
+        fix = (
+            f"the first upload of {ctx.project} to {repo.name} needs an account-wide token in {ctx.credential} "
+            "(a project-scoped token cannot create the project); once it exists, replace it with a token "
+            f"scoped to {ctx.project}"
+        )
+    return Failure(
+        "project",
+        f"{repo.name} refused {filename}: {ctx.project} does not exist there or {ctx.credential} may not "
+        f"upload to it ({status})",
+        fix,
+        detail,
+    )
+
+
+def _auth_refused(ctx: Context, response: Response, detail: str) -> Failure:
+    repo, status = ctx.repository, response.status
+    if ctx.trusted_publishing:
         return Failure(
             "auth",
-            f"{_where(repo)} refused the token in {ctx.credential} ({status} {response.reason}): it is invalid, "
-            "expired, or scoped to another project",
-            f"create a token at {token_page(repo)} and store it as {ctx.credential}: scoped to {ctx.project} once "
-            "the project exists (account-wide only for its very first upload, then replace it); use separate "
-            "tokens for the test and production indexes",
+            f"{_where(repo)} refused the token minted by Trusted Publishing ({status} {response.reason})",
+            f"check the Trusted Publisher registered for {ctx.project} on {repo.name} (owner, repository, "
+            "workflow file name, environment)",
             detail,
         )
+    return Failure(
+        "auth",
+        f"{_where(repo)} refused the token in {ctx.credential} ({status} {response.reason}): it is invalid, "
+        "expired, or scoped to another project",
+        f"create a token at {token_page(repo)} and store it as {ctx.credential}: scoped to {ctx.project} once "
+        "the project exists (account-wide only for its very first upload, then replace it); use separate "
+        "tokens for the test and production indexes",
+        detail,
+    )
+
+
+def _by_status(response: Response, ctx: Context, filename: str, message: str, detail: str) -> Failure:
+    """Answers whose status alone says what happened: too large, a redirect, a server error, a rejection."""
+    repo, status = ctx.repository, response.status
     if status == 413:
         return Failure(
             "too-large",
@@ -190,9 +207,22 @@ def from_response(response: Response, ctx: Context, filename: str) -> Failure:
 
 
 def from_exception(error: BaseException, ctx: Context, url: str) -> Failure:
+    """A network error (TLS, DNS, timeout, refused, reset) while talking to ``url``, as cause and fix."""
     host = urllib.parse.urlsplit(url).netloc or url
-    repo = ctx.repository
-    rerun = "re-run publish: files already on the index are skipped"
+    if isinstance(error, ssl.SSLError):
+        return _tls(error, host, url)
+    if isinstance(error, socket.gaierror):
+        return Failure(
+            "dns",
+            f"cannot resolve {host} ({error.strerror or error})",
+            f"check the URLs of [tool.manta-release.repositories.{ctx.repository.name}] and the network "
+            "(DNS, HTTPS_PROXY)",
+            str(error),
+        )
+    return _connection(error, host, ctx.repository.name)
+
+
+def _tls(error: ssl.SSLError, host: str, url: str) -> Failure:
     if isinstance(error, ssl.SSLCertVerificationError):
         return Failure(
             "tls",
@@ -200,48 +230,28 @@ def from_exception(error: BaseException, ctx: Context, url: str) -> Failure:
             "check the URL; behind a proxy that re-signs TLS, point SSL_CERT_FILE at its CA bundle",
             str(error),
         )
-    if isinstance(error, ssl.SSLError):
-        return Failure(
-            "tls",
-            f"TLS with {host} failed ({error.reason or error})",
-            f"check that {url} is an https endpoint that speaks TLS (http:// for a plain local index)",
-            str(error),
-        )
-    if isinstance(error, socket.gaierror):
-        return Failure(
-            "dns",
-            f"cannot resolve {host} ({error.strerror or error})",
-            f"check the URLs of [tool.manta-release.repositories.{repo.name}] and the network (DNS, HTTPS_PROXY)",
-            str(error),
-        )
-    if isinstance(error, TimeoutError | socket.timeout):
-        return Failure(
-            "timeout",
-            f"{host} did not answer in time",
-            f"check that {repo.name} is reachable; {rerun}",
-            str(error),
-            transient=True,
-        )
-    if isinstance(error, ConnectionRefusedError):
-        return Failure(
-            "connection",
-            f"connection to {host} refused: {repo.name} is not listening",
-            f"check that {repo.name} is up and the URL is right; {rerun}",
-            str(error),
-            transient=True,
-        )
-    if isinstance(error, ConnectionError | http.client.HTTPException | EOFError):
-        return Failure(
-            "connection",
-            f"the connection to {host} broke ({type(error).__name__}: {error or 'closed'})",
-            f"check the network and that {repo.name} is up; {rerun}",
-            str(error),
-            transient=True,
-        )
     return Failure(
-        "connection",
-        f"talking to {host} failed: {type(error).__name__}: {error}",
-        f"check the network and that {repo.name} is up; {rerun}",
+        "tls",
+        f"TLS with {host} failed ({error.reason or error})",
+        f"check that {url} is an https endpoint that speaks TLS (http:// for a plain local index)",
         str(error),
-        transient=isinstance(error, OSError),
     )
+
+
+def _connection(error: BaseException, host: str, repository: str) -> Failure:
+    """Timeouts, refused and broken connections: worth a retry."""
+    rerun = "re-run publish: files already on the index are skipped"
+    if isinstance(error, TimeoutError | socket.timeout):
+        cause, fix = f"{host} did not answer in time", f"check that {repository} is reachable; {rerun}"
+    elif isinstance(error, ConnectionRefusedError):
+        cause = f"connection to {host} refused: {repository} is not listening"
+        fix = f"check that {repository} is up and the URL is right; {rerun}"
+    elif isinstance(error, ConnectionError | http.client.HTTPException | EOFError):
+        cause = f"the connection to {host} broke ({type(error).__name__}: {error or 'closed'})"
+        fix = f"check the network and that {repository} is up; {rerun}"
+    else:
+        cause = f"talking to {host} failed: {type(error).__name__}: {error}"
+        fix = f"check the network and that {repository} is up; {rerun}"
+        return Failure("connection", cause, fix, str(error), transient=isinstance(error, OSError))
+    kind = "timeout" if isinstance(error, TimeoutError | socket.timeout) else "connection"
+    return Failure(kind, cause, fix, str(error), transient=True)

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 
 from packaging.utils import canonicalize_name
 
+from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.publish.http import Response, request
 
 ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
@@ -29,11 +30,15 @@ class IndexFile:
     url: str
 
 
-class IndexReadError(Exception):
-    """The index answered the simple-API query with an unexpected status."""
+class IndexReadError(MantaError):
+    """The index answered the simple-API query with an unexpected status (``response``).
+
+    Fix: check ``index-url`` of the repository (its simple API, read to skip files already
+    published) and that the index is reachable from here.
+    """
 
     def __init__(self, response: Response, hint: str = "") -> None:
-        super().__init__(f"{response.status} {response.reason}" + (f" ({hint})" if hint else ""))
+        super().__init__(f"{response.url} answered {response.status} {response.reason}", hint)
         self.response = response
         self.hint = hint
 

@@ -28,12 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.publish.failures import Context, Failure, from_exception, from_response
 from hatch_manta_release.publish.http import Response
 
 if TYPE_CHECKING:
     from twine.package import PackageFile
     from twine.repository import Repository
+
+    from hatch_manta_release.core.config import Repository as IndexConfig
+    from hatch_manta_release.dist.artifacts import Artifact
+    from hatch_manta_release.publish.report import PublishOptions
 
 
 @dataclass(frozen=True)
@@ -55,11 +60,14 @@ class UploadResult:
     note: str = ""  # "landed on an earlier attempt" etc.
     failure: Failure | None = None
     maybe_landed: bool = False  # an attempt lost its answer after sending: the file may be on the index
-    response: Response | None = None
 
 
-class FormError(Exception):
-    """twine refused to read the file (broken metadata, unsupported Metadata-Version)."""
+class FormError(MantaError):
+    """twine refused to read the file (broken metadata, unsupported Metadata-Version).
+
+    Fix: rebuild the file (``manta-release build``) and run ``manta-release check``; twine 7 or
+    later reads the Metadata-Version 2.5 that hatchling 1.30 writes.
+    """
 
 
 def read_package(path: Path) -> PackageFile:
@@ -71,7 +79,10 @@ def read_package(path: Path) -> PackageFile:
         package = PackageFile.from_filename(str(path), comment=None)
         package.metadata_dictionary()
     except (twine_exceptions.TwineException, ValueError) as e:
-        raise FormError(f"{path.name}: twine cannot read it: {e}") from e
+        raise FormError(
+            f"{path.name}: twine cannot read it: {e}",
+            "rebuild the file (`manta-release build`) and run `manta-release check`",
+        ) from e
     return package
 
 
@@ -89,7 +100,7 @@ def _quiet_twine() -> None:
     import twine.repository
 
     with _setup_lock:
-        loud = twine.repository.print
+        loud = twine.repository.print  # type: ignore[attr-defined]
         if getattr(loud, "manta_quiet", False):
             return
 
@@ -240,14 +251,7 @@ def upload_file(
     try:
         package = read_package(path)
     except FormError as e:
-        return UploadResult(
-            path.name,
-            False,
-            0,
-            failure=Failure(
-                "rejected", str(e), "rebuild the file (`manta-release build`) and run `manta-release check`"
-            ),
-        )
+        return UploadResult(path.name, False, 0, failure=Failure("rejected", e.message, e.hint or ""))
     own = uploaders is None
     if uploaders is None:
         uploaders = Uploaders(credentials)
@@ -296,7 +300,7 @@ def _upload(  # noqa: PLR0917
         else:
             if response.status in {200, 201}:
                 note = f"on attempt {attempt}" if attempt > 1 else ""
-                return UploadResult(filename, True, attempt, note=note, response=response)
+                return UploadResult(filename, True, attempt, note=note)
             failure = from_response(response, ctx, filename)
             if failure.kind == "exists" and confirm is not None:
                 # Identical content already there: an earlier attempt (ours, or a parallel run) landed.
@@ -306,9 +310,60 @@ def _upload(  # noqa: PLR0917
                     on_index = None
                 if on_index is not None and on_index == sha256:
                     note = "landed on an earlier attempt" if retried_after_loss else "already on the index (identical)"
-                    return UploadResult(filename, True, attempt, note=note, response=response)
+                    return UploadResult(filename, True, attempt, note=note)
             if failure.transient:
                 retried_after_loss = maybe_landed = True
         if not failure.transient or attempt > retries:
-            return UploadResult(filename, False, attempt, failure=failure, response=response, maybe_landed=maybe_landed)
+            return UploadResult(filename, False, attempt, failure=failure, maybe_landed=maybe_landed)
         sleep(retry_delay * (2 ** (attempt - 1)))
+
+
+# ----------------------------------------------------------------------------- the sender publish uses
+
+
+class HttpSender:
+    """Sends the files of one publish to an index's upload URL, one twine ``Repository`` per thread."""
+
+    def __init__(
+        self,
+        repository: IndexConfig,
+        credentials: Credentials | None,
+        ctx: Context,
+        options: PublishOptions,
+        *,
+        confirm: Callable[[str], str | None] | None = None,
+    ) -> None:
+        try:
+            import twine.repository  # noqa: F401 - uploads every file; fail here, not in every thread
+        except ImportError:
+            from hatch_manta_release.publish.report import PublishError
+
+            raise PublishError(
+                "twine is not installed: it uploads the files",
+                "install hatch-manta-release[release] (the release environment of `hatch run release:publish` "
+                "has it)",
+            ) from None
+        self._repository = repository
+        self._credentials = credentials
+        self._ctx = ctx
+        self._options = options
+        self._confirm = confirm
+        self._uploaders = Uploaders(credentials)
+
+    def send(self, file: Artifact) -> UploadResult:
+        options = self._options
+        return upload_file(
+            file.path,
+            file.sha256,
+            self._repository.upload_url,
+            self._credentials,
+            self._ctx,
+            retries=options.retries,
+            retry_delay=options.retry_delay,
+            timeout=options.timeout,
+            confirm=self._confirm,
+            uploaders=self._uploaders,
+        )
+
+    def close(self) -> None:
+        self._uploaders.close()

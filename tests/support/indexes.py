@@ -124,6 +124,10 @@ class LocalIndex:
 
     def start(self, timeout: float = 20.0) -> LocalIndex:
         """Start (or restart) the server on the same port and package folder; wait until it answers."""
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> LocalIndex:
+        """Start the process without waiting for it (several indexes start in parallel, then wait)."""
         if self.running:
             return self
         self.packages.mkdir(parents=True, exist_ok=True)
@@ -144,6 +148,11 @@ class LocalIndex:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TWINE_", "PIP_"))}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        return self
+
+    def wait_ready(self, timeout: float = 20.0) -> LocalIndex:
+        """Wait until the launched server answers ``/health``."""
+        assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -154,7 +163,7 @@ class LocalIndex:
                     if response.status == 200:
                         return self
             except (urllib.error.URLError, OSError):
-                time.sleep(0.05)
+                time.sleep(0.02)
         self.kill()
         raise RuntimeError(f"pypiserver {self.name} did not answer on port {self.port} within {timeout}s")
 
@@ -208,24 +217,36 @@ class LocalIndex:
 def start_index(tmp_path: Path, name: str, *, username: str = "__token__", password: str | None = None,
                 port: int | None = None, threaded: bool = True) -> LocalIndex:
     """Start a pypiserver for ``name`` in ``tmp_path/name`` with upload auth; stop it with ``.stop()``."""
-    root = Path(tmp_path) / f"index-{name}"
-    root.mkdir(parents=True, exist_ok=True)
-    index = LocalIndex(
-        name=name,
-        root=root,
-        port=port or free_port(),
-        username=username,
-        password=password if password is not None else new_token(),
-        threaded=threaded,
-    )
-    try:
-        return index.start()
-    except RuntimeError:
-        # A port taken between choosing it and binding it: one more try on another.
-        if port is not None:
-            raise
-        index.port = free_port()
-        return index.start()
+    return start_indexes(tmp_path, name, username=username, password=password, port=port, threaded=threaded)[0]
+
+
+def start_indexes(tmp_path: Path, *names: str, username: str = "__token__", password: str | None = None,
+                  port: int | None = None, threaded: bool = True) -> list[LocalIndex]:
+    """:func:`start_index` for each of ``names``, the servers starting in parallel (each takes ~0.3 s)."""
+    indexes = []
+    for name in names:
+        root = Path(tmp_path) / f"index-{name}"
+        root.mkdir(parents=True, exist_ok=True)
+        indexes.append(LocalIndex(
+            name=name,
+            root=root,
+            port=port or free_port(),
+            username=username,
+            password=password if password is not None else new_token(),
+            threaded=threaded,
+        ))
+    for index in indexes:
+        index.launch()
+    for index in indexes:
+        try:
+            index.wait_ready()
+        except RuntimeError:
+            # A port taken between choosing it and binding it: one more try on another.
+            if port is not None:
+                raise
+            index.port = free_port()
+            index.start()
+    return indexes
 
 
 def repository_toml(name: str, index: LocalIndex, token_env: str, **extra: object) -> str:

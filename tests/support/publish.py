@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.indexes import ISSUED_TOKENS, LocalIndex, repository_toml, start_index, write_wheel
+from tests.support.indexes import ISSUED_TOKENS, LocalIndex, repository_toml, start_indexes, write_wheel
 from tests.support.projects import make_project, run
 
 TEST_VAR = "TEST_PYPI_API_TOKEN"
@@ -76,8 +76,7 @@ def publish(release: Release, *args: str, env: dict[str, str] | None = None, rc:
 
 def make_release(tmp_path: Path, tag: str, *, name: str = "sample-pkg", manta: str = "", test_extra: str = "",
                  prod_extra: str = "", start: bool = True) -> Release:
-    test = start_index(tmp_path, "testpypi")
-    prod = start_index(tmp_path, "pypi")
+    test, prod = start_indexes(tmp_path, "testpypi", "pypi")
     config = (
         manta.strip() + "\n\n"
         + repository_toml("testpypi", test, TEST_VAR) + test_extra + "\n"
