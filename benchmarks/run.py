@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ for _path in (str(HERE), str(REPO_ROOT)):
 
 import _envs  # noqa: E402
 import _publish  # noqa: E402
+import _publish_wan  # noqa: E402
 import _repo  # noqa: E402
 from _timing import Case, Skip, clean_env, figure, fmt, interleaved, run  # noqa: E402
 
@@ -44,14 +46,15 @@ class Settings:
     publish_runs: int
     pythons: tuple[str, ...]  # wheels: 8 platforms x these CPythons
     wheel_size: int  # bytes of random payload per wheel
+    wan_runs: int = 3  # rounds for the figures through the network stand-in
 
 
 FULL = Settings(
     quick=False, commits=5000, tags=500, runs=21, publish_runs=5,
-    pythons=("3.9", "3.10", "3.11", "3.12", "3.13"), wheel_size=1 << 20,
+    pythons=("3.9", "3.10", "3.11", "3.12", "3.13"), wheel_size=1 << 20, wan_runs=3,
 )
 QUICK = Settings(
-    quick=True, commits=500, tags=50, runs=5, publish_runs=1, pythons=("3.13",), wheel_size=1 << 18,
+    quick=True, commits=500, tags=50, runs=5, publish_runs=1, pythons=("3.13",), wheel_size=1 << 18, wan_runs=1,
 )
 
 ADOPTION = """\
@@ -91,6 +94,18 @@ class Lab:
         self.settings = settings
         self._repo: _repo.Repo | None = None
         self._envs: dict[str, Path] = {}
+        self._wan: _publish_wan.WanLab | None = None
+
+    def wan(self) -> _publish_wan.WanLab:
+        """The index behind the network stand-in, shared by the figures through it (closed by :meth:`close`)."""
+        if self._wan is None:
+            self._wan = _publish_wan.make_lab(self.settings, WORK)
+        return self._wan
+
+    def close(self) -> None:
+        if self._wan is not None:
+            self._wan.close()
+            self._wan = None
 
     @property
     def repo(self) -> _repo.Repo:
@@ -328,7 +343,18 @@ FIGURES: dict[str, Callable[[Lab], list[str]]] = {
     "publish-40": lambda lab: _publish.bench_publish(lab.settings, WORK, republish=False),
     "republish-40": lambda lab: _publish.bench_publish(lab.settings, WORK, republish=True),
     "plan": bench_plan,
+    "wan-check": lambda lab: [_publish_wan.bench_proxy_check(lab.wan())],
+    "publish-40-wan": lambda lab: [_publish_wan.bench_publish_wan(lab.wan())],
+    "republish-40-wan": lambda lab: [_publish_wan.bench_republish_wan(lab.wan())],
+    "publish-1-wan": lambda lab: [_publish_wan.bench_publish_one_wan(lab.wan())],
+    # on request only (--only): ours at --jobs 1, 2, 4, 8, 16 through the stand-in, with twine (a few minutes)
+    "publish-40-wan-jobs": lambda lab: _publish_wan.bench_jobs_wan(lab.wan()),
+    # on request only: where one run of each side spends its time, read from the stand-in's timestamps
+    "wan-timeline": lambda lab: _publish_wan.bench_timeline_wan(lab.wan()),
+    # on request only: ours with prototypes of changes to the publisher (applied at run time, from outside)
+    "wan-variants": lambda lab: _publish_wan.bench_variants_wan(lab.wan()),
 }
+ON_REQUEST = ("publish-40-wan-jobs", "wan-timeline", "wan-variants")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -341,17 +367,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs:
         settings = Settings(**{**settings.__dict__, "runs": args.runs})
     WORK.mkdir(parents=True, exist_ok=True)
+    # A run stopped with SIGTERM (a CI timeout, `kill`) still stops the index servers it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     lab = Lab(settings)
     print(machine(), file=sys.stderr, flush=True)
     start = time.perf_counter()
-    for name in args.only or list(FIGURES):
-        try:
-            lines = FIGURES[name](lab)
-        except Skip as e:
-            lines = [f"{name} skipped ({e})"]
-        for line in lines:
-            print(line, flush=True)
-    print(f"# {'quick' if settings.quick else 'full'} run: {time.perf_counter() - start:.1f}s", file=sys.stderr)
+    try:
+        for name in args.only or [n for n in FIGURES if n not in ON_REQUEST]:
+            began = time.perf_counter()
+            try:
+                lines = FIGURES[name](lab)
+            except Skip as e:
+                lines = [f"{name} skipped ({e})"]
+            for line in lines:
+                print(line, flush=True)
+            print(f"# {name}: {time.perf_counter() - began:.1f}s", file=sys.stderr, flush=True)
+    finally:
+        lab.close()
+    load = f" (load {os.getloadavg()[0]:.2f} at the end)" if hasattr(os, "getloadavg") else ""
+    print(f"# {'quick' if settings.quick else 'full'} run: {time.perf_counter() - start:.1f}s{load}", file=sys.stderr)
     return 0
 
 

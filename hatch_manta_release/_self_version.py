@@ -5,6 +5,7 @@ hatchling's ``code`` source on this file, which runs exactly what ``source = "ma
 runs for adopting projects.
 """
 
+import sys
 from pathlib import Path
 
 from hatch_manta_release.core.errors import MantaError
@@ -13,6 +14,9 @@ from hatch_manta_release.core.version import resolve_version
 
 _root = Path(__file__).resolve().parent.parent
 try:
-    __version__ = str(resolve_version(_root, load_config(_root)).version)
+    _resolved = resolve_version(_root, load_config(_root))
 except MantaError as _error:  # a clean message, as the version source gives adopting projects
     raise SystemExit(f"manta-release: {_error}") from None
+for _warning in _resolved.warnings:  # skipped tags, on stderr as the version source writes them
+    print(f"manta-release: warning: {_warning}", file=sys.stderr)
+__version__ = str(_resolved.version)

@@ -9,7 +9,8 @@ import pytest
 
 from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.core.platforms import KNOWN_PLATFORMS
-from hatch_manta_release.dist.artifacts import Artifact, read_artifact, read_dist, read_metadata, select_platforms
+from hatch_manta_release.dist.artifacts import Artifact, read_artifact, read_dist, read_metadata
+from hatch_manta_release.dist.check import select_platforms
 from tests.support.indexes import write_sdist, write_wheel
 
 DEFAULT = tuple(KNOWN_PLATFORMS[n] for n in ("linux-x86_64", "macos-x86_64", "macos-arm64", "windows-amd64"))

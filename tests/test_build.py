@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from hatch_manta_release.build.run import BuildError, cibuildwheel_invocation, container_engine_problem, require_module
+from hatch_manta_release.build.cibuildwheel import cibuildwheel_invocation, container_engine_problem
+from hatch_manta_release.build.steps import BuildError, require_module
 from hatch_manta_release.core.plan import plan_for
 from hatch_manta_release.core.project import load_config, project_info
 from tests.support.projects import commit, git, hatch_env, make_project
@@ -74,7 +75,8 @@ def native_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subpro
         tmp / "sample",
         compiled=True,
         manta=f'platforms = ["linux-x86_64"]\npython = "{THIS_PYTHON}"\ntest-command = {json.dumps(ADD_TEST)}\n'
-              'before-build = { linux = "yum install -y golang" }',
+              'before-build = { linux = "echo \\"built with $SAMPLE_FLAG\\" > before-build.so" }\n'
+              'environment = { linux = { SAMPLE_FLAG = "linux-flag" } }',
     )
     return project, cli(project, "build", "--builder", "native", tmp=tmp)
 
@@ -93,8 +95,10 @@ def test_native_build_makes_a_tested_manylinux_wheel(native_build, tmp_path: Pat
     # the build's own test ran against the installed wheel, and said so
     assert "auditwheel" in result.stderr or "repaired" in result.stderr
     assert "tests passed against the installed" in result.stderr
-    # a before-build for the manylinux container is not run on this machine, and it says so
-    assert "before-build for linux was not run" in " ".join(result.stderr.split())
+    # before-build for this OS ran in the project, with the configured (per-OS) environment (issue 14);
+    # it writes a git-ignored file (*.so) so the sdist stays the same on a re-run
+    assert "before-build (linux)" in result.stderr
+    assert (project / "before-build.so").read_text().strip() == "built with linux-flag"
     # the summary table: name, size, sha256 prefix
     for name in names:
         assert name in result.stdout
@@ -391,7 +395,7 @@ def test_missing_tools_name_the_install() -> None:
 
 
 def test_build_env_pins_the_version_and_applies_the_environment() -> None:
-    from hatch_manta_release.build.run import build_env
+    from hatch_manta_release.build.steps import build_env
 
     env = build_env("1.2.0", {"CGO_ENABLED": "1", "GOPATH": "${HOME}/go", "PATH": "/opt/go/bin:$PATH",
                               "MANTA_RELEASE_VERSION": "9.9"}, base={"HOME": "/home/u", "PATH": "/usr/bin"},

@@ -15,7 +15,8 @@ import pytest
 from hatch_manta_release.core.config import parse_config
 from hatch_manta_release.core.plan import Plan, expected_wheels, sdist_filename
 from hatch_manta_release.core.tags import channel_of
-from hatch_manta_release.dist.artifacts import CheckFailed, check_dist, read_dist
+from hatch_manta_release.dist.artifacts import read_dist
+from hatch_manta_release.dist.check import CheckFailed, check_dist
 from tests.support.indexes import write_sdist, write_wheel
 from tests.support.projects import git, hatch_env, make_project
 
@@ -128,8 +129,8 @@ def complete_dist(dist: Path, version: str = "1.2.0") -> Path:
 
 
 def messages(report, level: str = "error", *, files_only: bool = False) -> list[str]:  # type: ignore[no-untyped-def]
-    return [f"{f.filename}: {f.message}" for f in report.findings
-            if f.level == level and (f.filename or not files_only)]
+    return [f"{f.subject}: {f.message}" for f in report.findings
+            if f.level == level and (f.subject or not files_only)]
 
 
 # ----------------------------------------------------------------------------- check_dist
@@ -285,7 +286,7 @@ def test_other_projects_and_invalid_names(tmp_path: Path) -> None:
     report = check_dist(make_plan(), read_dist(dist))
     errors = messages(report)
     assert "other-1.2.0-py3-none-any.whl: belongs to project other, not sample" in errors
-    invalid = [f for f in report.errors if f.filename == "sample-1.4.5.1-dev2-cp311-cp311-linux_x86_64.whl"]
+    invalid = [f for f in report.errors if f.subject == "sample-1.4.5.1-dev2-cp311-cp311-linux_x86_64.whl"]
     assert len(invalid) == 1 and "not a valid wheel file name" in invalid[0].message
     assert "hyphen" in (invalid[0].hint or "")
 
@@ -306,7 +307,7 @@ def test_twine_check_strict_failure_names_the_file(tmp_path: Path) -> None:
     (dist / bad).unlink()
     good_wheel(dist, "sample", "1.2.0", COMPLETE_TAGS[5], description=False)
     report = check_dist(make_plan(), read_dist(dist))
-    assert [f.filename for f in report.errors] == [bad]
+    assert [f.subject for f in report.errors] == [bad]
     assert "twine check --strict" in report.errors[0].message
     assert "long_description" in report.errors[0].message
     assert 'readme = "README.md"' in (report.errors[0].hint or "")
@@ -321,8 +322,8 @@ def test_twine_unreadable_sdist_does_not_hide_the_other_files(tmp_path: Path) ->
     artifacts = read_dist(dist)
     artifacts.sort(key=lambda a: a.kind != "sdist")  # the sdist first, so twine stops before the wheels
     report = check_dist(make_plan(), artifacts)
-    assert sorted(f.filename for f in report.errors) == [bad, "sample-1.2.0.tar.gz"]
-    sdist_error = next(f for f in report.errors if f.filename == "sample-1.2.0.tar.gz")
+    assert sorted(f.subject for f in report.errors) == [bad, "sample-1.2.0.tar.gz"]
+    sdist_error = next(f for f in report.errors if f.subject == "sample-1.2.0.tar.gz")
     assert "No PKG-INFO in archive" in sdist_error.message
 
 
@@ -405,3 +406,18 @@ def test_cli_check_complete_partial_and_sliced(tagged: Path, tmp_path: Path) -> 
     bad = check_cli(tagged, "--platform", "macos", tmp=tmp_path)
     assert bad.returncode == 1
     assert "selects none of the configured platforms" in bad.stderr
+
+
+def test_hints_name_the_command_as_the_user_runs_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found: a user who ran `hatch run release:check` was told to run `manta-release build --clean`.
+    hatch sets HATCH_ENV_ACTIVE to the environment's name in `hatch run` (seen here with hatch itself)."""
+    dist = complete_dist(tmp_path / "dist")
+    good_wheel(dist, "sample", "1.1.0", COMPLETE_TAGS[0])
+    monkeypatch.delenv("HATCH_ENV_ACTIVE", raising=False)
+    outside = check_dist(make_plan(), read_dist(dist), metadata=False).errors[0].hint or ""
+    monkeypatch.setenv("HATCH_ENV_ACTIVE", "release")
+    inside = check_dist(make_plan(), read_dist(dist), metadata=False).errors[0].hint or ""
+    monkeypatch.setenv("HATCH_ENV_ACTIVE", "default")  # another environment: the console script
+    other = check_dist(make_plan(), read_dist(dist), metadata=False).errors[0].hint or ""
+    assert "`manta-release build --clean`" in outside and "`manta-release build --clean`" in other
+    assert "`hatch run release:build --clean`" in inside

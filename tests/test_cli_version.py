@@ -12,7 +12,7 @@ import pytest
 
 from hatch_manta_release.cli.app import main
 from hatch_manta_release.core.version import VERSION_ENV
-from tests.support.projects import commit, make_project, run
+from tests.support.projects import commit, git, make_project, run
 
 
 @pytest.fixture(autouse=True)
@@ -191,3 +191,41 @@ def test_console_script(tmp_path: Path) -> None:
     hatchling = subprocess.run([sys.executable, "-m", "hatchling", "version"], cwd=project, env=env,
                                capture_output=True, text=True, check=True)
     assert hatchling.stdout.strip() == "1.5.0rc0"
+
+
+def test_explain_numeric_suffix_tag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 11: `v1.0.0-1` is a post-release (a final, routed to production); --explain says so."""
+    project = make_project(tmp_path / "p", tag="v1.0.0-1")
+    code, out, _ = cli(capsys, "--root", str(project), "version", "--explain")
+    assert code == 0
+    assert out.splitlines() == [
+        "1.0.0.post1",
+        "tag:      v1.0.0-1",
+        "mapping:  HEAD is tag v1.0.0-1; PEP 440 normal form of '1.0.0-1': 1.0.0.post1",
+        "channel:  final -> routes to pypi",
+        "release:  yes",
+        "note:     v1.0.0-1 is taken as the post-release 1.0.0.post1 (final); set numeric-suffix = \"rc\" "
+        '(or "a", "b", "dev") in [tool.manta-release] to read -N tags as pre-releases',
+    ]
+
+
+def test_numeric_suffix_key_makes_it_a_prerelease(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path / "p", manta='numeric-suffix = "rc"', tag="v1.0.0-0")
+    code, out, _ = cli(capsys, "--root", str(project), "version", "--json")
+    assert code == 0
+    details = json.loads(out)
+    assert (details["version"], details["channel"]) == ("1.0.0rc0", "prerelease")
+    assert details["explanation"] == (
+        "HEAD is tag v1.0.0-0; numeric suffix -0 as 'rc' (numeric-suffix): 1.0.0-0 -> 1.0.0rc0"
+    )
+    assert details["note"].startswith("v1.0.0-0 is taken as the pre-release 1.0.0rc0 (prerelease)")
+
+
+def test_skipped_tag_is_a_warning_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path / "p", tag="v1.0.0")
+    commit(project)
+    git(project, "tag", "v1.x")
+    commit(project, "again")
+    code, out, err = cli(capsys, "--root", str(project), "version")
+    assert code == 0 and out.startswith("1.0.1.dev2+g")
+    assert err == "warning: tag 'v1.x' is not a release version: skipped (the version comes from tag v1.0.0)\n"

@@ -199,8 +199,8 @@ ERRORS = [
         {"tag-prefx": "v"},
         "[tool.manta-release] unknown key tag-prefx (did you mean 'tag-prefix'?)",
         "allowed keys: tag-prefix, platforms, python, test-command, test-requires, before-build, environment, "
-        "dist-dir, pure-python, builder, fallback-version, prerelease-labels, repositories, routes, env-name, "
-        "workflow",
+        "dist-dir, pure-python, wheel, sdist, builder, fallback-version, prerelease-labels, numeric-suffix, "
+        "repositories, routes, env-name, workflow",
     ),
     ({"repository": {}}, "[tool.manta-release] unknown key repository (did you mean 'repositories'?)", None),
     ({"zzz": 1}, "[tool.manta-release] unknown key zzz", None),

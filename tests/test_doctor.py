@@ -11,15 +11,28 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
-from hatch_manta_release.adopt.doctor import Finding, run_doctor
+from hatch_manta_release.adopt.doctor import run_doctor as run_checks
+from hatch_manta_release.cli.doctor import record
 from hatch_manta_release.github.workflow import write_workflow
 from tests.support.projects import git, make_project, run
 
 TOKEN = "pypi-" + "A" * 150  # shaped like a PyPI token; not a real one
 OTHER_TOKEN = "pypi-" + "B" * 150
+
+Finding = SimpleNamespace  # a finding in doctor's own shape (check, status, summary, cause, fix), as --json shows it
+
+
+def view(finding: Any) -> Finding:
+    return Finding(**record(finding))
+
+
+def run_doctor(*args: Any, **kwargs: Any) -> list[Finding]:
+    return [view(f) for f in run_checks(*args, **kwargs)]
 
 
 def by_check(findings: list[Finding]) -> dict[str, list[Finding]]:
@@ -165,7 +178,7 @@ def test_token_shapes(project: Path, value: str | None, status: str, words: str)
     assert [f.status for f in found] == [status]
     assert words in found[0].summary
     if value:
-        assert value.strip() not in json.dumps([f.to_dict() for f in found])  # never the value
+        assert value.strip() not in json.dumps([vars(f) for f in found])  # never the value
 
 
 def test_same_token_for_both_indexes_warns(project: Path) -> None:
@@ -267,7 +280,7 @@ def test_index_lookup(tmp_path: Path, stub_index: str) -> None:
     from hatch_manta_release.core.project import load_config
 
     repo = load_config(path).repository("pypi")
-    there = check_index(repo, "sample", 2, version="0.9.0")
+    there = view(check_index(repo, "sample", 2, version="0.9.0"))
     assert there.status == "warn" and "0.9.0 is already on pypi (1 file)" in there.summary
     assert "File already exists" in (there.cause or "")
 
@@ -283,9 +296,9 @@ def test_tag_pushed_check(project: Path, tmp_path: Path) -> None:
     git(project, "remote", "add", "origin", str(remote))
     from hatch_manta_release.adopt.doctor import check_tag_pushed
 
-    assert check_tag_pushed(project, "v1.0.0", 10).status == "warn"
+    assert view(check_tag_pushed(project, "v1.0.0", 10)).status == "warn"
     git(project, "push", "-q", "origin", "v1.0.0")
-    assert check_tag_pushed(project, "v1.0.0", 10).status == "ok"
+    assert view(check_tag_pushed(project, "v1.0.0", 10)).status == "ok"
 
 
 def cli(path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -318,3 +331,115 @@ def test_this_project_self_hosted_version_source_is_ok() -> None:
     from tests.support.projects import REPO_ROOT
 
     assert statuses(doctor(REPO_ROOT))["pyproject"] == "ok"
+
+
+# ----------------------------------------------------------------------------- issue 13 §6
+
+
+def tag_history(path: Path, tags: list[str]) -> None:
+    """One commit per tag, a day apart, so the tags sort by date as in a real history."""
+    for n, tag in enumerate(tags):
+        stamp = f"{1_600_000_000 + n * 86_400} +0000"
+        (path / "CHANGES").open("a").write(f"{tag}\n")
+        git(path, "add", "-A")
+        subprocess.run(["git", "-C", str(path), "-c", "user.name=t", "-c", "user.email=t@e.invalid", "commit",
+                        "-qm", tag], env=dict(os.environ, GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp), check=True)
+        git(path, "tag", tag)
+
+
+def test_tags_ignored_by_the_prefix_are_counted(tmp_path: Path) -> None:
+    """Found: doctor said "ok, N release tags" while most tags were ignored by the prefix."""
+    path = make_project(tmp_path / "p")
+    tag_history(path, ["v2.0.0a3", "4.11.1", "4.11.2", "4.11.3"])
+    found = by_check(doctor(path))
+    assert [f.status for f in found["tags"]] == ["warn"]
+    assert found["tags"][0].summary == "3 version tags ignored by tag-prefix 'v' (e.g. 4.11.3, 4.11.2, 4.11.1)"
+    assert "the most recent release tags use the prefix ''" in (found["tags"][0].cause or "")
+    assert found["tags"][0].fix == 'set tag-prefix = "" in [tool.manta-release]'
+
+    pyproject = path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("[tool.manta-release]", '[tool.manta-release]\ntag-prefix = ""'))
+    git(path, "commit", "-qam", "prefix")
+    found = by_check(doctor(path))
+    assert [(f.status, f.summary) for f in found["tags"]] == [
+        ("info", "1 version tag ignored by tag-prefix '' (e.g. v2.0.0a3)")]
+    assert [f.status for f in found["git"]] == ["ok"] and "3 release tags" in found["git"][0].summary
+
+
+def test_a_second_workflow_publishing_on_release_tags_fails(project: Path) -> None:
+    """Found: a release.yaml beside release.yml that also publishes on the same tags went unnoticed."""
+    (project / ".github" / "workflows" / "release.yaml").write_text("""\
+on:
+  push:
+    tags: ["v*"]
+jobs:
+  up:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: pypa/gh-action-pypi-publish@76f52bc884231f62b9a1b84d2ce0e3fe7cf8d6fb # v1.12.4
+""")
+    (project / ".github" / "workflows" / "docs.yml").write_text(
+        "on: [push]\njobs:\n  d:\n    runs-on: x\n    steps:\n      - run: hatch publish -r test\n")
+    findings = doctor(project, PYPI_API_TOKEN=TOKEN)
+    found = by_check(findings)
+    other = found["other workflows"]
+    assert [f.summary for f in other] == [
+        ".github/workflows/docs.yml also publishes when a release tag (v1.2.0) is pushed",
+        ".github/workflows/release.yaml also publishes when a release tag (v1.2.0) is pushed",
+    ]
+    assert all(f.status == "fail" for f in other)
+    assert "release.yaml line 9 (uses: pypa/gh-action-pypi-publish@" in (other[1].cause or "")
+    assert "docs.yml line 6 (run: hatch publish -r test)" in (other[0].cause or "")
+    assert found["actions"][0].status == "warn"
+    assert found["actions"][0].summary == "1 action not pinned to a commit: release.yaml:8 actions/checkout@v4"
+    assert [f.check for f in findings if f.status == "fail"] == ["other workflows", "other workflows"]
+
+
+def test_trusted_publishing_names_the_publisher_to_register(tmp_path: Path) -> None:
+    path = make_project(tmp_path / "p", tag="v1.0.0", manta="""
+        [tool.manta-release.repositories.pypi]
+        trusted-publishing = true
+    """)
+    git(path, "remote", "add", "origin", "https://github.com/acme/sample.git")
+    found = by_check(doctor(path))
+    assert found["publisher pypi"][0].status == "info"
+    assert found["publisher pypi"][0].summary == (
+        "register on pypi: PyPI project name sample; owner acme; repository name sample; "
+        "workflow name release.yml; environment name pypi")
+    assert "pending publisher" in (found["publisher pypi"][0].fix or "")
+    assert "publisher testpypi" not in found  # TestPyPI uses a token here
+
+
+def test_tag_style_detection() -> None:
+    from packaging.version import Version
+
+    from hatch_manta_release.adopt.tag_style import detect_prefix, next_release, release_tags
+
+    tags = release_tags(["4.11.3", "4.11.2", "v2.0.0a3", "latest", "v1", "release-1.0"])
+    assert [t.tag for t in tags] == ["4.11.3", "4.11.2", "v2.0.0a3", "v1", "release-1.0"]
+    assert detect_prefix(tags) == ""
+    assert detect_prefix(release_tags(["v1.1", "1.0", "v1.0"])) == "v"
+    assert detect_prefix(release_tags(["v1.1", "1.1"])) == "v"  # a tie: the newest tag's style
+    assert detect_prefix([]) is None
+    assert [next_release(v) for v in (None, Version("4.11.3"), Version("5.0.0rc1"), Version("1.4.5.2"))] == [
+        "0.1.0", "4.11.4", "5.0.0", "1.4.5.3"]
+
+
+def test_hints_inside_the_release_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = make_project(tmp_path / "p", tag="v1.0.0")
+    text = (path / "pyproject.toml").read_text()
+    (path / "pyproject.toml").write_text(text.replace("[tool.hatch.env.collectors.manta-release]\n", ""))
+    monkeypatch.setenv("HATCH_ENV_ACTIVE", "release")
+    found = by_check(doctor(path))["pyproject"]
+    assert "run `hatch run release:init`" in (found[0].fix or "")
+    monkeypatch.delenv("HATCH_ENV_ACTIVE")
+    assert "run `manta-release init`" in (by_check(doctor(path))["pyproject"][0].fix or "")
+
+
+def test_tags_of_another_prefix_only(tmp_path: Path) -> None:
+    path = make_project(tmp_path / "p")
+    tag_history(path, ["4.11.2", "4.11.3"])
+    git_finding = by_check(doctor(path))["git"][0]
+    assert git_finding.summary == "no release tags (v[0-9]*) yet"
+    assert git_finding.fix == 'set tag-prefix = "" in [tool.manta-release]: your release tags look like 4.11.3'

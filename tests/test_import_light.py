@@ -79,6 +79,8 @@ def test_version_source_imports_nothing_heavy(tmp_path: Path) -> None:
         "hatch_manta_release.core.tags",
         "hatch_manta_release.core.workflow_settings",  # [workflow] keys: stdlib only (issue 13)
         "hatch_manta_release.core.names",  # stdlib only; packaging is imported when a name is asked for
+        "hatch_manta_release.core.basetag",
+        "hatch_manta_release.core.archive",
     }, ours
 
 

@@ -55,3 +55,12 @@ def test_run_started_by_a_tag_releases_that_tag(tmp_path: Path, monkeypatch: pyt
     # A ref that is not on HEAD (or not a release tag) does not pick anything else.
     monkeypatch.setenv("GITHUB_REF_NAME", "v0.1.0")
     assert plan_for(project).version == "1.0.0"
+
+
+def test_plan_says_how_a_numeric_suffix_tag_is_read(tmp_path: Path) -> None:
+    """Issue 11: `v1.0.0-1` goes to production as the post-release 1.0.0.post1; the plan says so."""
+    project = make_project(tmp_path / "p", tag="v1.0.0-1")
+    plan = plan_for(project)
+    assert (plan.version, plan.channel, plan.repository.name, plan.publish) == ("1.0.0.post1", "final", "pypi", True)
+    assert plan.reason.startswith("v1.0.0-1 is a final release; v1.0.0-1 is taken as the post-release 1.0.0.post1")
+    assert 'numeric-suffix = "rc"' in plan.reason

@@ -158,10 +158,18 @@ def test_two_tags_on_one_commit_give_the_highest(tmp_path: Path) -> None:
     assert resolved.channel == "final" and resolved.is_release
 
 
-def test_a_bad_second_tag_on_head_is_not_ignored(tmp_path: Path) -> None:
+def test_a_bad_second_tag_on_head_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    """Issue 11 reverses the old rule (a bad tag beside a good one on HEAD failed the build): it
+    never blocks now, and the warning names it."""
     project = make_project(tmp_path / "p", tag="v1.0.0")
     git(project, "tag", "v1.0.1-banana.1")
-    assert "unknown pre-release label 'banana'" in clean_failure(hatchling(project, "version"))
+    result = hatchling(project, "version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1.0.0"
+    assert (
+        "manta-release: warning: tag 'v1.0.1-banana.1' has the unknown pre-release label 'banana': "
+        "skipped (the version comes from tag v1.0.0)"
+    ) in result.stderr
 
 
 def test_no_tag_is_an_error_not_zero(tmp_path: Path) -> None:
@@ -424,3 +432,215 @@ def test_this_project_versions_itself_with_its_own_code() -> None:
     assert result.returncode == 0, result.stderr
     after = resolve_version(REPO_ROOT, load_config(REPO_ROOT)).version
     assert Version(result.stdout.strip()) in (before, after)  # others may commit to this checkout meanwhile
+
+
+# ----------------------------------------------------------------------------- issue 11: never backwards
+
+
+def head(project: Path) -> str:
+    return git(project, "rev-parse", "--short=7", "HEAD")
+
+
+@pytest.mark.parametrize(
+    ("tags", "on_head", "one_later"),
+    [
+        ((("v0.9.0",), ("v1.0.0",)), "1.0.0", "1.0.1.dev1"),  # git describe picks v0.9.0 past HEAD
+        ((("-a", "v1.0.0rc1", "-m", "rc"), ("v1.0.0",)), "1.0.0", "1.0.1.dev1"),  # annotated rc wins describe
+        ((("v1.0.0-beta.3",), ("v1.0.0-rc.1",)), "1.0.0rc1", "1.0.0rc2.dev1"),
+        ((("v1.2.3",), ("v1",)), "1.2.3", "1.2.4.dev1"),  # a floating major tag
+    ],
+)
+def test_several_tags_on_one_commit_base_on_the_highest(
+    tmp_path: Path, tags: tuple[tuple[str, ...], ...], on_head: str, one_later: str
+) -> None:
+    project = make_project(tmp_path / "p")
+    for args in tags:
+        git(project, "tag", *args)
+    assert version_of(project) == on_head
+    commit(project)
+    assert version_of(project) == f"{one_later}+g{head(project)}"
+
+
+@pytest.mark.parametrize("bad", ["v1.0.0+build.1", "v1.0.0-foo.1"])
+def test_a_bad_tag_beside_a_good_one_on_head_never_blocks(tmp_path: Path, bad: str) -> None:
+    project = make_project(tmp_path / "p", tag="v1.0.0")
+    git(project, "tag", bad)
+    result = hatchling(project, "version")
+    assert (result.returncode, result.stdout.strip()) == (0, "1.0.0"), result.stderr
+    assert f"manta-release: warning: tag {bad!r} " in result.stderr
+    assert "skipped (the version comes from tag v1.0.0)" in result.stderr
+
+
+@pytest.mark.parametrize(("bad", "why"), [("v2-docs", "has the unknown pre-release label 'docs'"),
+                                          ("v1.x", "is not a release version")])
+def test_a_prefix_matching_tag_that_is_no_version_is_skipped(tmp_path: Path, bad: str, why: str) -> None:
+    project = make_project(tmp_path / "p", tag="v1.0.0")
+    commit(project, "one")
+    git(project, "tag", bad)
+    commit(project, "two")
+    result = hatchling(project, "version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"1.0.1.dev2+g{head(project)}"
+    assert result.stderr == (
+        f"manta-release: warning: tag {bad!r} {why}: skipped (the version comes from tag v1.0.0)\n"
+    )
+
+
+def test_a_tag_that_is_no_version_alone_on_head_is_still_the_error(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", tag="v1.0.0")
+    commit(project)
+    git(project, "tag", "v2-docs")
+    assert "manta-release: tag 'v2-docs' has the unknown pre-release label 'docs'" in clean_failure(
+        hatchling(project, "version")
+    )
+
+
+def test_only_tags_that_are_no_version_in_history(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", tag="v2-docs")
+    commit(project)
+    stderr = clean_failure(hatchling(project, "version"))
+    assert f"no tag matching 'v[0-9]*' reachable from HEAD ({head(project)}) is a release version " \
+           "(skipped: v2-docs)" in stderr
+
+
+def test_a_higher_tag_on_another_branch_is_not_the_base(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", tag="v1.0.0")
+    git(project, "checkout", "-q", "-b", "maint")
+    git(project, "checkout", "-q", "-")
+    commit(project, "main")
+    git(project, "tag", "v2.0.0")
+    git(project, "checkout", "-q", "maint")
+    commit(project, "fix")
+    assert version_of(project) == f"1.0.1.dev1+g{head(project)}"
+
+
+def test_a_higher_tag_further_back_is_the_base(tmp_path: Path) -> None:
+    """A merged branch's tag nearer than the highest one: describe picks the nearer."""
+    project = make_project(tmp_path / "p", tag="v2.0.0")
+    git(project, "checkout", "-q", "-b", "old")
+    commit(project, "old", filename="OLD.txt")
+    git(project, "tag", "v1.9.9")  # a late maintenance release, merged back
+    git(project, "checkout", "-q", "-")
+    for n in range(3):
+        commit(project, f"main{n}")
+    git(project, "merge", "-q", "--no-edit", "old")
+    distance = int(git(project, "rev-list", "--count", "v2.0.0..HEAD"))
+    assert version_of(project) == f"2.0.1.dev{distance}+g{head(project)}"
+
+
+def test_dev_release_tags_the_next_dev_release_sorts_above(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", tag="v1.0.0-dev.1")
+    commit(project, "one")
+    commit(project, "two")
+    version = version_of(project)
+    assert version == f"1.0.0.dev1+2.g{head(project)}"
+    assert Version("1.0.0.dev1") < Version(version) < Version("1.0.0.dev2")
+
+
+def test_post_release_tags_the_next_post_release_sorts_above(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", tag="v1.0.0.post1")
+    commit(project)
+    version = version_of(project)
+    assert version == f"1.0.0.post2.dev1+g{head(project)}"
+    assert Version("1.0.0.post1") < Version(version) < Version("1.0.0.post2")
+
+
+def test_numeric_suffix_as_prerelease(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", manta='numeric-suffix = "rc"', tag="v1.0.0-1")
+    assert version_of(project) == "1.0.0rc1"
+    resolved = resolve_version(project, load_config(project))
+    assert resolved.channel == "prerelease"
+    assert resolved.tag is not None and "pre-release 1.0.0rc1" in resolved.tag.note
+
+
+def test_safe_directory_hint_names_the_top_level(tmp_path: Path) -> None:
+    top = tmp_path / "repo"
+    project = make_project(top / "python", git_init=False)
+    git(top, "init", "-q")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "initial")
+    git(top, "tag", "v1.0.0")
+    # git's own switch for its safe.directory tests: behave as if another user owned the checkout.
+    stderr = clean_failure(hatchling(project, "version", GIT_TEST_ASSUME_DIFFERENT_OWNER="1"))
+    assert f"git config --global --add safe.directory {top.resolve()}`" in stderr
+    assert str(project.resolve()) not in stderr
+
+
+def _archive(project: Path, dest: Path) -> Path:
+    data = run(["git", "archive", "--format=tar", "HEAD"], cwd=project).stdout
+    dest.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=data.encode("latin-1"), check=True)
+    return dest
+
+
+def test_git_archive_of_a_tag_reads_git_archival(tmp_path: Path) -> None:
+    from hatch_manta_release.core.archive import write_archival_files
+
+    project = make_project(tmp_path / "p", tag="v1.0.0")
+    assert write_archival_files(project, "v") == [".git_archival.txt", ".gitattributes"]
+    assert write_archival_files(project, "v") == []  # idempotent
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "archival")
+    git(project, "tag", "v1.0.1")
+    assert version_of(_archive(project, tmp_path / "tagged")) == "1.0.1"
+    commit(project, "one")
+    commit(project, "two")
+    assert version_of(_archive(project, tmp_path / "past")) == f"1.0.2.dev2+g{head(project)}"
+
+
+def test_git_archive_with_hatch_vcs_template_uses_ref_names(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", tag="v0.9.0")
+    (project / ".git_archival.txt").write_text(
+        "node: $Format:%H$\nnode-date: $Format:%cI$\n"
+        "describe-name: $Format:%(describe:tags=true,match=*[0-9]*)$\nref-names: $Format:%D$\n"
+    )
+    (project / ".gitattributes").write_text(".git_archival.txt  export-subst\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "archival")
+    git(project, "tag", "v1.0.0rc1")
+    git(project, "tag", "v1.0.0")  # two tags on the archived commit: ref-names lists both
+    assert version_of(_archive(project, tmp_path / "x")) == "1.0.0"
+
+
+def test_checkout_template_of_git_archival_is_ignored(tmp_path: Path) -> None:
+    from hatch_manta_release.core.archive import read_archival, write_archival_files
+
+    project = make_project(tmp_path / "p", tag="v1.0.0")
+    write_archival_files(project, "v")
+    assert read_archival(project, "v") is None  # $Format:…$ not filled in: a checkout, not an archive
+
+
+def test_unpacked_sdist_answers_from_pkg_info(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", tag="v1.2.0rc1")
+    run([sys.executable, "-m", "hatchling", "build", "-t", "sdist", "-d", str(tmp_path / "dist")],
+        cwd=project, env=clean_env())
+    with tarfile.open(next((tmp_path / "dist").glob("*.tar.gz"))) as archive:
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    unpacked = next((tmp_path / "unpacked").iterdir())
+    assert version_of(unpacked) == "1.2.0rc1"
+
+
+def _count_git_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    from hatch_manta_release.core import git as git_module
+
+    calls: list[tuple[str, ...]] = []
+    real = git_module.run_git
+
+    def counting(root: str | Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+        calls.append(args)
+        return real(root, *args, timeout=timeout)
+
+    monkeypatch.setattr(git_module, "run_git", counting)
+    return calls
+
+
+def test_common_case_asks_git_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """describe + one listing of the tag refs; history is walked only when a tag could be higher."""
+    project = make_project(tmp_path / "p", tag="v1.0.0")
+    commit(project, "one")
+    git(project, "tag", "v1.1.0")
+    commit(project, "two")
+    monkeypatch.delenv(VERSION_ENV, raising=False)
+    calls = _count_git_calls(monkeypatch)
+    assert str(resolve_version(project, load_config(project)).version).startswith("1.1.1.dev1+g")
+    assert [c[0] for c in calls] == ["describe", "for-each-ref"]

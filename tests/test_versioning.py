@@ -135,8 +135,10 @@ def test_tag_prefix() -> None:
         ("1.5.0", 3, False, "1.5.1.dev3+gabc1234"),
         ("1.4.5.2", 1, False, "1.4.5.3.dev1+gabc1234"),
         ("1.5.0rc1", 3, False, "1.5.0rc2.dev3+gabc1234"),
-        ("1.5.0.dev2", 3, False, "1.5.0.dev5+gabc1234"),
-        ("1.0.0.post1", 2, False, "1.0.1.dev2+gabc1234"),
+        # issue 11: below the next dev release (1.5.0.dev3) and the next post-release (1.0.0.post2)
+        ("1.5.0.dev2", 3, False, "1.5.0.dev2+3.gabc1234"),
+        ("1.5.0.dev2", 0, True, "1.5.0.dev2+0.gabc1234.d20260102"),
+        ("1.0.0.post1", 2, False, "1.0.0.post2.dev2+gabc1234"),
         ("1!2.0", 1, False, "1!2.1.dev1+gabc1234"),
         ("1.5.0", 3, True, "1.5.1.dev3+gabc1234.d20260102"),
         ("1.5.0", 0, True, "1.5.1.dev0+gabc1234.d20260102"),  # dirty tree on the tag itself
@@ -240,7 +242,9 @@ def test_property_development_versions_sort_above_their_tag(tag: str, distance: 
     version = development_version(base, distance, sha, dirty, "20260102")
     assert version > base
     assert Version(str(version)) == version
-    assert version.local == f"g{sha}" + (".d20260102" if dirty else "")
+    # After a dev release the distance leads the local part (issue 11: below the next dev release).
+    distance_part = f"{distance}." if base.dev is not None else ""
+    assert version.local == f"{distance_part}g{sha}" + (".d20260102" if dirty else "")
     assert channel_of(version) == "prerelease"
 
 
@@ -255,3 +259,25 @@ def test_property_any_tag_gives_a_version_or_a_tag_error(suffix: str) -> None:
     else:
         assert tagged.version.local is None
         assert Version(str(tagged.version)) == tagged.version
+
+
+# ----------------------------------------------------------------------------- git archive files (for init)
+
+
+def test_gitattributes_line_added_once() -> None:
+    from hatch_manta_release.core.archive import GITATTRIBUTES_LINE, gitattributes_with_archival
+
+    assert gitattributes_with_archival(None) == GITATTRIBUTES_LINE + "\n"
+    assert gitattributes_with_archival("*.png binary") == f"*.png binary\n{GITATTRIBUTES_LINE}\n"
+    assert gitattributes_with_archival(f"*.png binary\n{GITATTRIBUTES_LINE}\n") is None
+    assert gitattributes_with_archival("/.git_archival.txt export-subst\n") is None
+
+
+def test_archival_text_matches_the_release_tags() -> None:
+    from hatch_manta_release.core.archive import archival_text
+
+    assert archival_text("v") == (
+        "node: $Format:%H$\nnode-date: $Format:%cI$\n"
+        "describe-name: $Format:%(describe:tags=true,match=v[0-9]*)$\n"
+    )
+    assert "match=*[0-9]*" in archival_text("a,b")  # a comma would end git's describe options

@@ -15,7 +15,8 @@ from packaging.version import Version
 from hatch_manta_release.core.config import parse_config
 from hatch_manta_release.core.plan import ExpectedWheel, Plan, expected_wheels, sdist_filename
 from hatch_manta_release.core.tags import channel_of
-from hatch_manta_release.dist.artifacts import check_dist, read_dist
+from hatch_manta_release.dist.artifacts import read_dist
+from hatch_manta_release.dist.check import check_dist
 from tests.support.indexes import write_sdist, write_wheel
 
 ALL_PLATFORMS = (
@@ -78,7 +79,7 @@ def check(tmp_path: Path, tags: list[str], plan: Plan | None = None, **kwargs): 
 
 
 def warnings(report) -> list[str]:  # type: ignore[no-untyped-def]
-    return [f"{f.filename}: {f.message}" for f in report.warnings if f.filename]
+    return [f"{f.subject}: {f.message}" for f in report.warnings if f.subject]
 
 
 # ----------------------------------------------------------------------------- abi3

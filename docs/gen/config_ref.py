@@ -56,6 +56,13 @@ def _literal(name: str) -> str:
     return " or ".join(f"`{toml(value)}`" for value in typing.get_args(getattr(config, name)))
 
 
+def _wheel_kinds() -> str:
+    from hatch_manta_release.core import config
+
+    kinds = getattr(config, "WHEEL_KINDS", {})
+    return "; ".join(f'`"{kind}"`: {words}' for kind, words in kinds.items())
+
+
 def _segments() -> str:
     from hatch_manta_release.core.defaults import PEP440_SEGMENTS
 
@@ -94,6 +101,10 @@ def fallback_specs() -> list[Spec]:
              "`true`: one `py3-none-any` wheel; `false`: platform wheels",
              "detected: a hatch build hook, another build backend or a `[tool.cibuildwheel]` table mean "
              "platform wheels"),
+        Spec("wheel", "string", _wheel_kinds(), '"abi3"',
+             "the kind of wheels the project builds; overrides the detection behind `pure-python`",
+             "detected: `\"pure\"` or `\"cpython\"`, from `pure-python` or its detection"),
+        Spec("sdist", "bool", "`true` or `false`", "false", "build and publish the sdist; `false`: wheels only"),
         Spec("builder", "string", _literal("Builder"), '"native"',
              "the platform wheel builder; `native` builds for the host only (hatch, then auditwheel on Linux)"),
         Spec("fallback-version", "string", 'a PEP 440 version such as `"0.0.0"`', '"0.0.0"',

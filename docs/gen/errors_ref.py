@@ -286,6 +286,7 @@ def findings() -> list[FindingSite]:
     import dataclasses
 
     out: list[FindingSite] = []
+    factories = _factories([index for _, index in _modules()], {"Finding"})  # doctor's _finding(...)
     for path, index in _modules():
         cls = getattr(index.module, "Finding", None)
         if cls is None or not dataclasses.is_dataclass(cls):
@@ -293,11 +294,16 @@ def findings() -> list[FindingSite]:
         names = [f.name for f in dataclasses.fields(cls)]
         short = path.relative_to(PACKAGE.parent).as_posix()
         for node, function in index.calls:
-            if not isinstance(node.func, ast.Name) or node.func.id != "Finding":
-                continue
+            assert isinstance(node.func, ast.Name)
             scope = index.scope(function)
-            bound = dict(zip(names, node.args, strict=False))
-            bound.update({k.arg: k.value for k in node.keywords if k.arg})
+            if node.func.id == "Finding" and (function is None or function.name not in factories):
+                call = node
+            elif node.func.id in factories and factories[node.func.id].module is index.module:
+                call, scope = factories[node.func.id].call, _bind(factories[node.func.id], node, scope)
+            else:
+                continue
+            bound = dict(zip(names, call.args, strict=False))
+            bound.update({k.arg: k.value for k in call.keywords if k.arg})
 
             def part(role: str, bound: dict[str, ast.expr] = bound, scope: Scope = scope) -> str:
                 return next((scope.template(bound[n]) for n in FIELDS[role] if n in bound), "")

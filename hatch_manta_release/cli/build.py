@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from hatch_manta_release.build.steps import Event
+    from hatch_manta_release.cli.output import Output
 
 
 @click.command("build")
@@ -48,20 +54,19 @@ def command(  # noqa: PLR0917 (click passes options as arguments)
     wheels through cibuildwheel (build identifiers, before-build, environment and test-command from
     [tool.manta-release]; the project's own [tool.cibuildwheel] wins) or the native builder.
     """
-    from hatch_manta_release.build.run import BuildOptions, Reporter, run_build
-    from hatch_manta_release.cli.output import console
+    from hatch_manta_release.build.run import BuildOptions, run_build
+    from hatch_manta_release.cli.output import Output
+    from hatch_manta_release.cli.tables import artifact_table
     from hatch_manta_release.core.errors import MantaError
-    from hatch_manta_release.core.project import load_config
-    from hatch_manta_release.dist.artifacts import artifact_table, read_artifact
+    from hatch_manta_release.core.project import load_project
+    from hatch_manta_release.dist.artifacts import read_artifact
 
     if sdist_only and no_sdist:
         raise MantaError("--sdist-only and --no-sdist exclude each other", "pass one of them")
-    root = Path(ctx.obj["root"])
-    config = load_config(root)
+    project = load_project(Path(ctx.obj["root"]).resolve())
+    config = project.config
     options = BuildOptions(
-        root=root,
-        # --dist-dir is relative to where the command runs; dist-dir in the config to the project
-        dist_dir=Path(dist_dir).resolve() if dist_dir else Path(config.dist_dir),
+        dist_dir=project.dist_folder(dist_dir),
         builder=builder or config.builder,
         platform=platform,
         arch=arch,
@@ -70,14 +75,50 @@ def command(  # noqa: PLR0917 (click passes options as arguments)
         clean=clean,
         verbose=verbose,
     )
-    reporter = Reporter(verbose)
-    result = run_build(options, reporter)
-    for note in result.notes:
-        reporter.note(note)
-    artifacts = [read_artifact(p) for p in result.produced]
+    output = Output(verbose=verbose)
+    with BuildProgress(output) as progress:
+        report = run_build(project, options, progress)
+    for note in report.notes:
+        output.display_note(note)
+    artifacts = [read_artifact(p) for p in report.produced]
     if artifacts:
-        console.print()
+        output.display("")
         title = f"Built {len(artifacts)} file{'s' if len(artifacts) != 1 else ''}"
-        console.print(artifact_table(artifacts, title=title))
+        output.display_markup(artifact_table(artifacts, title=title))
     else:
-        reporter.note("nothing was built")
+        output.display_note("nothing was built")
+
+
+class BuildProgress:
+    """Renders the build's events as they come: headings, ticks and notes on stderr, a spinner
+    while a quiet step runs, a GitHub Actions log group around a streamed one, and a failed
+    step's captured output."""
+
+    def __init__(self, output: Output) -> None:
+        self.output = output
+        self.stack = ExitStack()
+
+    def __enter__(self) -> BuildProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stack.close()
+
+    def __call__(self, event: Event) -> None:
+        from rich.markup import escape
+
+        from hatch_manta_release.github.actions import group
+
+        out = self.output
+        if event.kind == "step":
+            out.err.print(f"[bold]{escape(event.text)}[/]", highlight=False)
+        elif event.kind == "done":
+            out.display_success(event.text)
+        elif event.kind == "note":
+            out.display_note(event.text)
+        elif event.kind in ("command", "output"):
+            out.display_info(("  " if event.kind == "command" else "") + event.text)
+        elif event.kind == "begin":
+            self.stack.enter_context(group(event.text) if event.streamed else out.err.status(escape(event.text)))
+        elif event.kind == "end":
+            self.stack.close()

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from hatch_manta_release.cli.output import Output
+    from hatch_manta_release.core.plan import Plan
+    from hatch_manta_release.dist.check import CheckReport
 
 
 @click.command("check")
@@ -35,78 +41,75 @@ def command(  # noqa: PLR0917 (click passes options as arguments)
 ) -> None:
     """Check dist/: metadata (twine check --strict), planned version on every file, wheel tags the
     index accepts, and every expected platform present."""
-    from rich.markup import escape
-
-    from hatch_manta_release.cli.output import console, err_console
+    from hatch_manta_release.cli.output import Output
     from hatch_manta_release.core.plan import make_plan
     from hatch_manta_release.core.project import load_project
-    from hatch_manta_release.dist.artifacts import artifact_table, check_dist, read_dist, select_platforms
+    from hatch_manta_release.dist.artifacts import read_dist
+    from hatch_manta_release.dist.check import CheckFailed, check_dist, select_platforms
 
-    root = Path(ctx.obj["root"])
-    project = load_project(root)
-    config = project.config
+    project = load_project(Path(ctx.obj["root"]))
     plan = make_plan(project, repository=repository)
-    # --dist-dir is relative to where the command runs; dist-dir in the config to the project
-    shown = dist_dir or config.dist_dir
-    folder = Path(dist_dir).resolve() if dist_dir else root / config.dist_dir
-    artifacts = read_dist(folder)
+    shown = dist_dir or project.config.dist_dir
+    artifacts = read_dist(project.dist_folder(dist_dir))
     sliced = platform is not None or arch is not None
     platforms = select_platforms(plan.platforms, platform, arch) if sliced else None
     report = check_dist(plan, artifacts, platforms=platforms, allow_missing=allow_missing)
 
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "ok": report.ok,
-                    "version": plan.version,
-                    "repository": plan.repository.name,
-                    "platforms": list(report.platforms),
-                    "artifacts": [
-                        {"filename": a.filename, "kind": a.kind, "version": a.version, "size": a.size,
-                         "sha256": a.sha256, "provides": report.expected.get(a.filename)}
-                        for a in artifacts
-                    ],
-                    "missing": report.missing,
-                    "findings": [
-                        {"level": f.level, "file": f.filename, "message": f.message, "hint": f.hint}
-                        for f in report.findings
-                    ],
-                },
-                indent=2,
-            )
-        )
-    else:
-        scope = f"slice {', '.join(report.platforms)}" if sliced else "the whole plan"
-        err_console.print(
-            f"[bold]Checking {escape(shown)}[/] against {escape(plan.project)} {plan.version} "
-            f"({plan.channel}, for {plan.repository.name}; {scope})"
-        )
-        status = {}
-        for a in artifacts:
-            errors = [f for f in report.for_file(a.filename) if f.level == "error"]
-            warns = [f for f in report.for_file(a.filename) if f.level == "warning"]
-            status[a.filename] = "[red]✗[/]" if errors else "[yellow]![/]" if warns else "[green]✓[/]"
-        if artifacts:
-            console.print(artifact_table(artifacts, status=status))
-        for finding in report.findings:
-            colour, label = ("red", "error") if finding.level == "error" else ("yellow", "warning")
-            where = f"{escape(finding.filename)}: " if finding.filename else ""
-            err_console.print(f"[{colour}]{label}:[/] {where}{escape(finding.message)}")
-            if finding.hint:
-                err_console.print(f"  [dim]hint:[/] {escape(finding.hint)}")
-        if not plan.publish:
-            err_console.print(f"[yellow]note:[/] nothing will be published from this commit: {escape(plan.reason)}")
-        if report.ok:
-            n = len(artifacts)
-            err_console.print(
-                f"[green]✓[/] {n} file{'s' if n != 1 else ''} ready for {plan.repository.name}"
-                + (" (partial: missing artifacts allowed)" if report.missing else "")
-            )
-    if as_json:
+        click.echo(json.dumps(report_json(plan, report), indent=2))
         report.raise_for_errors()
-    elif not report.ok:
-        from hatch_manta_release.dist.artifacts import CheckFailed
-
+        return
+    render(Output(), plan, report, shown, sliced=sliced)
+    if not report.ok:
         n = len(report.errors)
         raise CheckFailed(f"{shown} is not ready to publish: {n} problem{'s' if n != 1 else ''} (above)")
+
+
+def report_json(plan: Plan, report: CheckReport) -> dict[str, Any]:
+    """The ``--json`` shape (a stable interface: a finding's file is ``file``)."""
+    return {
+        "ok": report.ok,
+        "version": plan.version,
+        "repository": plan.repository.name,
+        "platforms": list(report.platforms),
+        "artifacts": [
+            {"filename": a.filename, "kind": a.kind, "version": a.version, "size": a.size,
+             "sha256": a.sha256, "provides": report.expected.get(a.filename)}
+            for a in report.artifacts
+        ],
+        "missing": report.missing,
+        "findings": [
+            {"level": f.level, "file": f.subject, "message": f.message, "hint": f.hint} for f in report.findings
+        ],
+    }
+
+
+def render(out: Output, plan: Plan, report: CheckReport, shown: str, *, sliced: bool) -> None:
+    """The table of files with a status mark each, then the findings, then the verdict."""
+    from rich.markup import escape
+
+    from hatch_manta_release.cli.tables import artifact_table
+    from hatch_manta_release.core.plan import channel_name
+
+    scope = f"slice {', '.join(report.platforms)}" if sliced else "the whole plan"
+    out.err.print(
+        f"[bold]Checking {escape(shown)}[/] against {escape(plan.project)} {plan.version} "
+        f"({channel_name(plan.channel)}, for {plan.repository.name}; {scope})", highlight=False,
+    )
+    marks = {"error": "[red]✗[/]", "warning": "[yellow]![/]"}
+    status = {}
+    for a in report.artifacts:
+        levels = {f.level for f in report.for_file(a.filename)}
+        status[a.filename] = next((marks[lv] for lv in ("error", "warning") if lv in levels), "[green]✓[/]")
+    if report.artifacts:
+        out.display_markup(artifact_table(report.artifacts, status=status))
+    for finding in report.findings:
+        out.display_finding(finding)
+    if not plan.publish:
+        out.display_note(f"nothing will be published from this commit: {plan.reason}")
+    if report.ok:
+        n = len(report.artifacts)
+        out.display_success(
+            f"{n} file{'s' if n != 1 else ''} ready for {plan.repository.name}"
+            + (" (partial: missing artifacts allowed)" if report.missing else "")
+        )

@@ -1,13 +1,26 @@
-"""``manta-release doctor``: check config, git, tokens, workflow and index; say what to fix."""
+"""``manta-release doctor``: check config, git, tokens, workflow and index; say what to fix.
+
+The checks return :class:`~hatch_manta_release.core.findings.Finding` objects; this module renders
+them in doctor's own shape, which ``--json`` keeps as a stable interface: ``check`` (the subject),
+``status`` (``ok``, ``info``, ``warn``, ``fail`` or ``skip``), ``summary``, ``cause``, ``fix``.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "skip": "dim"}
+if TYPE_CHECKING:
+    from hatch_manta_release.cli.output import Output
+    from hatch_manta_release.core.findings import Finding
+
+STATUS = {"ok": "ok", "info": "info", "warning": "warn", "error": "fail", "skip": "skip"}
+STYLES = {"ok": "green", "info": "", "warn": "yellow", "fail": "bold red", "skip": "dim"}
 
 
 @click.command("doctor")
@@ -20,25 +33,48 @@ def command(ctx: click.Context, offline: bool, as_json: bool, timeout: float) ->
 
     Token values are never shown: only whether each variable is set and shaped like a token.
     """
-    from rich.markup import escape
-
-    from hatch_manta_release.adopt.doctor import failed, run_doctor, to_json
-    from hatch_manta_release.cli.output import console
+    from hatch_manta_release.adopt.doctor import failed, run_doctor
+    from hatch_manta_release.cli.output import Output
 
     findings = run_doctor(Path(ctx.obj["root"]), offline=offline, timeout=timeout)
     if as_json:
         click.echo(to_json(findings))
     else:
-        width = max(len(f.check) for f in findings)
-        for f in findings:
-            style = STYLES[f.status]
-            console.print(f"[{style}]{f.status:<4}[/] {escape(f.check):<{width}}  {escape(f.summary)}")
-            pad = " " * (width + 7)
-            if f.status != "ok" and f.cause:
-                console.print(f"{pad}cause: {escape(f.cause)}")
-            if f.fix and f.status in ("warn", "fail"):
-                console.print(f"{pad}fix:   {escape(f.fix)}")
-        counts = {s: sum(1 for f in findings if f.status == s) for s in STYLES}
-        console.print(", ".join(f"{n} {s}" for s, n in counts.items() if n))
+        render(Output(), findings)
     if failed(findings):
         sys.exit(1)
+
+
+def record(finding: Finding) -> dict[str, str | None]:
+    """One finding in doctor's shape (the keys and values of ``--json``)."""
+    return {
+        "check": finding.subject or "",
+        "status": STATUS[finding.level],
+        "summary": finding.message,
+        "cause": finding.detail,
+        "fix": finding.hint,
+    }
+
+
+def to_json(findings: Sequence[Finding]) -> str:
+    return json.dumps([record(f) for f in findings], indent=2)
+
+
+def render(out: Output, findings: Sequence[Finding]) -> None:
+    """One line per finding (status, check, summary), its cause and fix beneath, then the counts."""
+    from rich.markup import escape
+
+    records = [record(f) for f in findings]
+    width = max(len(r["check"] or "") for r in records)
+    pad = " " * (width + 7)
+    for r in records:
+        status = r["status"] or ""
+        style = STYLES[status]
+        mark = f"[{style}]{status:<4}[/]" if style else f"{status:<4}"
+        out.display_markup(f"{mark} {escape(r['check'] or ''):<{width}}  {escape(r['summary'] or '')}")
+        if status != "ok" and r["cause"]:
+            out.display_markup(f"{pad}cause: {escape(r['cause'])}")
+        if r["fix"] and status in ("info", "warn", "fail"):
+            out.display_markup(f"{pad}fix:   {escape(r['fix'])}")
+    counts = {s: sum(1 for r in records if r["status"] == s) for s in STYLES}
+    out.display_markup(", ".join(f"{n} {s}" for s, n in counts.items() if n))

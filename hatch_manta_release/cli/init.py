@@ -14,34 +14,39 @@ import click
 def command(ctx: click.Context, force: bool, no_workflow: bool) -> None:
     """Add the adoption tables to pyproject.toml (keeping its formatting) and write the workflow.
 
-    Never overwrites a setting you chose, or an edited workflow, without --force.
+    A hatch-vcs project is migrated (tag-pattern becomes tag-prefix, fallback-version stays, the
+    vcs hook's version-file moves to this plugin's hook); the tag prefix is taken from the existing
+    tags. Never overwrites another setting you chose, or an edited workflow, without --force.
+    Setuptools leftovers and other workflows that publish on the same tags are listed.
     """
     from rich.markup import escape
 
     from hatch_manta_release.adopt.init import InitConflict, init_project
-    from hatch_manta_release.cli.output import console, err_console
+    from hatch_manta_release.cli.output import Output
     from hatch_manta_release.core.errors import MantaError
 
-    root = Path(ctx.obj["root"])
+    out = Output()
     try:
-        result = init_project(root, force=force, workflow=not no_workflow)
+        result = init_project(Path(ctx.obj["root"]), force=force, workflow=not no_workflow)
     except InitConflict as conflict:
         for item in conflict.conflicts:
-            err_console.print(f"[red]conflict:[/] {escape(item)}")
+            out.err.print(f"[red]conflict:[/] {escape(item)}", highlight=False)
         raise MantaError(
             f"init changed nothing: it would overwrite {len(conflict.conflicts)} setting(s) you chose (listed above)",
             conflict.hint,
         ) from None
     if not result.changes:
-        console.print("already set up: nothing to change")
-        return
+        out.display("already set up: nothing to change")
     for change in result.changes:
-        console.print(f"[green]+[/] {escape(change)}")
+        out.display_markup(f"[green]+[/] {escape(change)}")
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}")
-    env, prefix = result.env_name, result.tag_prefix
-    console.print(
+        out.display_markup(f"[yellow]note:[/] {escape(note)}")
+    for warning in result.warnings:
+        out.display_warning(warning)
+    if not result.changes:
+        return
+    env, tag = result.env_name, f"{result.tag_prefix}{result.first_tag}"
+    out.display(
         f"next: `hatch run {env}:doctor` checks the setup; a release is a pushed tag: "
-        f"`git tag {prefix}0.1.0 && git push origin {prefix}0.1.0`",
-        markup=False,
+        f"`git tag {tag} && git push origin {tag}`"
     )

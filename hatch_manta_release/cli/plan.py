@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
+    from hatch_manta_release.cli.output import Output
     from hatch_manta_release.core.plan import Plan
 
 
@@ -38,9 +41,10 @@ if TYPE_CHECKING:
 @click.pass_context
 def command(ctx: click.Context, as_json: bool, github_output: bool, repository: str | None) -> None:
     """Decide the release: tag, version, channel, target repository, expected artifacts."""
-    from hatch_manta_release.cli.output import console, err_console
+    from hatch_manta_release.cli.output import Output
     from hatch_manta_release.core.errors import MantaError
-    from hatch_manta_release.core.plan import plan_for
+    from hatch_manta_release.core.plan import make_plan
+    from hatch_manta_release.core.project import load_project
     from hatch_manta_release.github.actions import GITHUB_OUTPUT, append_step_summary, append_to, format_outputs
     from hatch_manta_release.github.summary import plan_markdown
 
@@ -54,29 +58,37 @@ def command(ctx: click.Context, as_json: bool, github_output: bool, repository: 
                 f"or set {GITHUB_OUTPUT}=<a file> to see what the workflow would receive",
             )
 
-    plan = plan_for(Path(ctx.obj["root"]), repository=repository)
-
+    plan = make_plan(load_project(Path(ctx.obj["root"])), repository=repository)
+    out = Output()
     if output_path:
         outputs = plan.github_outputs()
         append_to(Path(output_path), format_outputs(outputs), GITHUB_OUTPUT)
         append_step_summary(plan_markdown(plan))
-        err_console.print(f"wrote {len(outputs)} outputs to ${GITHUB_OUTPUT} ({output_path})", highlight=False)
+        out.display_info(f"wrote {len(outputs)} outputs to ${GITHUB_OUTPUT} ({output_path})")
 
     if as_json:
         click.echo(plan.to_json())
         return
-    render(plan, console)
+    render(plan, out)
 
 
 # ----------------------------------------------------------------------------- for people
 
 
-def render(plan: Plan, console) -> None:  # type: ignore[no-untyped-def]
+def render(plan: Plan, out: Output) -> None:
     """The plan as two tables: the decision, then the artifacts a complete release holds."""
+    out.display_markup(decision_table(plan))
+    out.display_markup(artifacts_table(plan))
+    for python, why in plan.pythons_left_out:
+        out.display_note(f"CPython {python} is in the python range but not planned: {why}")
+
+
+def decision_table(plan: Plan) -> Table:
+    """Version, channel, whether it publishes, where to, with which credentials and GitHub environment."""
     from rich.markup import escape
     from rich.table import Table
 
-    from hatch_manta_release.core.plan import channel_name, pure_wheel_filename
+    from hatch_manta_release.core.plan import channel_name
 
     decision = Table(title=f"Release plan for {escape(plan.project)}", title_style="", show_header=False)
     decision.add_column("key", style="bold", no_wrap=True)
@@ -88,10 +100,8 @@ def render(plan: Plan, console) -> None:  # type: ignore[no-untyped-def]
         decision.add_row("Tag", "(none: HEAD is not a clean commit on a release tag)")
     decision.add_row("Channel", channel_name(plan.channel))
     reason = plan.reason.removesuffix(f"; {plan.override_note}") if plan.override_note else plan.reason
-    if plan.publish:
-        decision.add_row("Publish", f"[green]yes[/]: {escape(reason)}")
-    else:
-        decision.add_row("Publish", f"[yellow]no[/]: {escape(reason)}")
+    verdict = "[green]yes[/]" if plan.publish else "[yellow]no[/]"
+    decision.add_row("Publish", f"{verdict}: {escape(reason)}")
     repo = plan.repository
     where = escape(repo.name)
     if plan.repository_overridden:
@@ -104,40 +114,62 @@ def render(plan: Plan, console) -> None:  # type: ignore[no-untyped-def]
     decision.add_row("Repository", where)
     decision.add_row("Upload URL", escape(repo.upload_url))
     decision.add_row("Index URL", escape(repo.index_url))
-    decision.add_row("Skip existing", "yes (same file already there: skipped)" if repo.skip_existing else "no")
+    decision.add_row("Skip existing", SKIP_EXISTING[repo.skip_existing])
+    decision.add_row("Credentials", escape(_credentials(plan)))
+    environment = "(none)"
+    if plan.environment:
+        environment = escape(plan.environment) + (f" ({escape(plan.environment_url)})" if plan.environment_url else "")
+    decision.add_row("GitHub environment", environment)
+    return decision
+
+
+# Identical files already on the index are always skipped; the key decides about a *different* file.
+SKIP_EXISTING = {
+    True: "yes (a different file already there under the same name: skipped with a warning; identical files "
+    "are always skipped)",
+    False: "no (a different file already there under the same name: publish stops; identical files are always "
+    "skipped)",
+}
+
+
+def _credentials(plan: Plan) -> str:
+    repo = plan.repository
     credentials = []
     if repo.token_env:
-        credentials.append(f"token from ${escape(repo.token_env)}")
+        credentials.append(f"token from ${repo.token_env}")
     if repo.trusted_publishing:
         credentials.append("Trusted Publishing" + (" (when available)" if repo.trusted_publishing == "auto" else ""))
-    decision.add_row("Credentials", " or ".join(credentials) or "(none configured)")
-    if plan.environment:
-        env = escape(plan.environment)
-        if plan.environment_url:
-            env += f" ({escape(plan.environment_url)})"
-        decision.add_row("GitHub environment", env)
-    else:
-        decision.add_row("GitHub environment", "(none)")
-    console.print(decision)
+    return " or ".join(credentials) or "(none configured)"
+
+
+def artifacts_table(plan: Plan) -> Table:
+    """The files a complete release holds: the sdist, then the wheel(s) per platform with their runner."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from hatch_manta_release.core.plan import pure_wheel_filename
 
     artifacts = Table(
-        title=f"Expected artifacts in {escape(plan.dist_dir)}/: {1 + len(plan.wheels)} files",
+        title=f"Expected artifacts in {escape(plan.dist_dir)}/: {int(plan.sdist_expected) + len(plan.wheels)} files",
         title_style="",
     )
     artifacts.add_column("Artifact", style="bold", no_wrap=True)
     artifacts.add_column("Platform", no_wrap=True)
     artifacts.add_column("Runner", no_wrap=True)
     artifacts.add_column("File or cibuildwheel build identifiers")
-    artifacts.add_row("sdist", "", "", escape(plan.sdist))
+    if plan.sdist_expected:
+        artifacts.add_row("sdist", "", "", escape(plan.sdist))
     if plan.pure_python:
         artifacts.add_row("wheel", "any", "", escape(pure_wheel_filename(plan.project, plan.version)))
-    else:
-        for platform in plan.platforms:
-            identifiers = plan.build_identifiers(platform.name)
-            artifacts.add_row(
-                f"{len(identifiers)} wheel{'s' if len(identifiers) != 1 else ''}",
-                platform.name,
-                platform.runner,
-                " ".join(identifiers),
-            )
-    console.print(artifacts)
+        return artifacts
+    for platform in plan.platforms:
+        identifiers = plan.build_identifiers(platform.name)
+        count = sum(1 for w in plan.wheels if w.platform == platform.name)
+        kind = f" ({plan.wheel_kind})" if plan.wheel_kind in ("abi3", "platform") else ""
+        artifacts.add_row(
+            f"{count} wheel{'s' if count != 1 else ''}{kind}",
+            platform.name,
+            platform.runner,
+            " ".join(identifiers),
+        )
+    return artifacts

@@ -60,6 +60,14 @@ class FrozenDict(dict):  # type: ignore[type-arg]
 TrustedPublishing = Literal[True, False, "auto"]
 Builder = Literal["cibuildwheel", "native"]
 OS_NAMES = ("linux", "macos", "windows")
+WheelKind = Literal["pure", "cpython", "abi3", "platform"]
+# What each kind of wheel is, in the words the docs and errors use.
+WHEEL_KINDS: dict[str, str] = {
+    "pure": "one py3-none-any wheel",
+    "cpython": "cpXY-cpXY per Python and platform (extension modules)",
+    "abi3": "cpXY-abi3 per platform, built for the lowest Python (stable ABI extension modules)",
+    "platform": "py3-none-<platform>, one per platform (a library loaded with ctypes or cffi)",
+}
 
 
 @dataclass(frozen=True)
@@ -112,19 +120,34 @@ class Config:
     platforms: tuple[Platform, ...] = tuple(KNOWN_PLATFORMS[name] for name in DEFAULT_PLATFORMS)
     python: str = defaults.PYTHON
     pythons: tuple[str, ...] = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
-    test_command: str | None = None
+    test_command: str | None = None  # the one for every OS; see test_command_for
+    test_commands: Mapping[str, str] = field(default_factory=FrozenDict)  # os name -> command (per-OS table)
     test_requires: tuple[str, ...] = ()
     before_build: Mapping[str, str] = field(default_factory=FrozenDict)  # os name -> shell command
-    environment: Mapping[str, str] = field(default_factory=FrozenDict)
+    environment: Mapping[str, str] = field(default_factory=FrozenDict)  # for every OS; see environment_for
+    os_environment: Mapping[str, Mapping[str, str]] = field(default_factory=FrozenDict)  # os name -> its own
     dist_dir: str = defaults.DIST_DIR
     pure_python: bool | None = None  # None: detected from the project's build configuration
+    wheel: WheelKind | None = None  # None: "pure" or "cpython", from pure_python or its detection
+    sdist: bool = True
+    # CPythons the python range admits that cibuildwheel does not build: version -> why
+    pythons_left_out: Mapping[str, str] = field(default_factory=FrozenDict)
     builder: Builder = defaults.BUILDER
     fallback_version: str | None = None
     prerelease_labels: Mapping[str, str] = field(default_factory=lambda: FrozenDict(DEFAULT_PRERELEASE_LABELS))
+    numeric_suffix: str = defaults.NUMERIC_SUFFIX  # the PEP 440 segment of a `v1.0.0-1` tag's "-1"
     repositories: Mapping[str, Repository] = field(default_factory=lambda: FrozenDict(default_repositories()))
     routes: Routes = field(default_factory=Routes)
     env_name: str = defaults.ENV_NAME
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)  # [tool.manta-release.workflow]
+
+    def test_command_for(self, os_name: str) -> str | None:
+        """The test command on ``os_name``: its own from a per-OS table, else the common one."""
+        return self.test_commands.get(os_name, self.test_command)
+
+    def environment_for(self, os_name: str) -> dict[str, str]:
+        """The build environment on ``os_name``: the common variables, then that OS's own."""
+        return {**self.environment, **self.os_environment.get(os_name, {})}
 
     def repository(self, name: str) -> Repository:
         try:
@@ -209,6 +232,11 @@ class _Parsing:
 
 
 Validator = Callable[[Any, str, _Parsing], Any]
+
+
+class _Fields(dict):  # type: ignore[type-arg]
+    """What a validator returns when its key fills several :class:`Config` fields (a per-OS
+    table beside the value for every OS)."""
 
 
 @dataclass(frozen=True)
@@ -296,9 +324,8 @@ def _python(value: Any, key: str, ctx: _Parsing) -> str:
     return _string(value, key, ctx) or ctx.requires_python or defaults.PYTHON
 
 
-def _before_build(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
-    if isinstance(value, str):
-        return FrozenDict(dict.fromkeys(OS_NAMES, value))
+def _per_os(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
+    """A per-OS table of strings (``{ linux = "...", macos = "..." }``), its keys checked."""
     commands = _string_table(value, key, ctx)
     for os_name in commands:
         if os_name not in OS_NAMES:
@@ -309,8 +336,20 @@ def _before_build(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
     return FrozenDict(commands)
 
 
-def _environment(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
-    variables = _string_table(value, key, ctx)
+def _before_build(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
+    if isinstance(value, str):
+        return FrozenDict(dict.fromkeys(OS_NAMES, value))
+    return _per_os(value, key, ctx)
+
+
+def _test_command(value: Any, key: str, ctx: _Parsing) -> _Fields:
+    """One command for every OS, or a per-OS table like before-build."""
+    if isinstance(value, dict):
+        return _Fields(test_command=None, test_commands=_per_os(value, key, ctx))
+    return _Fields(test_command=_string(value, key, ctx), test_commands=FrozenDict())
+
+
+def _variables(variables: Mapping[str, str], key: str) -> FrozenDict:
     for name in variables:
         if not _ENV_VAR.match(name):
             raise ConfigError(
@@ -318,6 +357,29 @@ def _environment(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
                 "([A-Za-z_][A-Za-z0-9_]*)"
             )
     return FrozenDict(variables)
+
+
+def _environment(value: Any, key: str, ctx: _Parsing) -> _Fields:
+    """Variables for every OS, and per-OS tables of them (``linux = { CC = "gcc" }``)."""
+    if not isinstance(value, dict):
+        raise _fail(key, value, "a table of strings (or of per-OS tables: linux, macos, windows)")
+    common = {k: v for k, v in value.items() if not (k in OS_NAMES and isinstance(v, dict))}
+    per_os = {k: _variables(_string_table(v, f"{key}.{k}", ctx), key) for k, v in value.items() if k not in common}
+    for name, text in common.items():
+        if not isinstance(text, str):
+            raise _fail(f"{key}.{name}", text, "a string" + (" or a table of strings" if name in OS_NAMES else ""))
+    return _Fields(environment=_variables(common, key), os_environment=FrozenDict(per_os))
+
+
+def _wheel(value: Any, key: str, ctx: _Parsing) -> str:
+    kind = str(_one_of(*WHEEL_KINDS)(value, key, ctx))
+    pure_python = ctx.fields.get("pure_python")
+    if pure_python is not None and pure_python != (kind == "pure"):
+        raise ConfigError(
+            f'[{TABLE}] pure-python = {str(pure_python).lower()} contradicts {key} = "{kind}"',
+            'remove pure-python: wheel = "pure" is the pure-Python project, every other kind has compiled parts',
+        )
+    return kind
 
 
 def _version(value: Any, key: str, table: str) -> str:
@@ -389,17 +451,22 @@ KEYS: dict[str, _Key] = {
     "tag-prefix": _Key("tag_prefix", _tag_prefix, defaults.TAG_PREFIX),
     "platforms": _Key("platforms", _platforms, Config.platforms),
     "python": _Key("python", _python, default_from=lambda ctx: ctx.requires_python or defaults.PYTHON),
-    "test-command": _Key("test_command", _string, None),
+    "test-command": _Key("test_command", _test_command,
+                         default_from=lambda ctx: _Fields(test_command=None, test_commands=FrozenDict())),
     "test-requires": _Key("test_requires", _strings, ()),
     "before-build": _Key("before_build", _before_build, default_from=lambda ctx: FrozenDict()),
-    "environment": _Key("environment", _environment, default_from=lambda ctx: FrozenDict()),
+    "environment": _Key("environment", _environment,
+                        default_from=lambda ctx: _Fields(environment=FrozenDict(), os_environment=FrozenDict())),
     "dist-dir": _Key("dist_dir", _string, defaults.DIST_DIR),
     "pure-python": _Key("pure_python", _boolean, None),
+    "wheel": _Key("wheel", _wheel, None),
+    "sdist": _Key("sdist", _boolean, True),
     "builder": _Key("builder", _one_of("cibuildwheel", "native"), defaults.BUILDER),
     "fallback-version": _Key("fallback_version", _fallback_version, default_from=_hatch_fallback_version),
     "prerelease-labels": _Key(
         "prerelease_labels", _prerelease_labels, default_from=lambda ctx: FrozenDict(DEFAULT_PRERELEASE_LABELS)
     ),
+    "numeric-suffix": _Key("numeric_suffix", _one_of(*PEP440_SEGMENTS), defaults.NUMERIC_SUFFIX),
     "repositories": _Key("repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories())),
     "routes": _Key("routes", _routes, default_from=lambda ctx: Routes()),
     "env-name": _Key("env_name", _env_name, defaults.ENV_NAME),
@@ -426,9 +493,14 @@ def parse_config(
     _check_keys(table, TOP_KEYS, "")
     ctx = _Parsing(table, requires_python, fallback_version)
     for key, row in KEYS.items():
-        ctx.fields[row.attr] = row.validate(table[key], key, ctx) if key in table else row.absent(ctx)
+        value = row.validate(table[key], key, ctx) if key in table else row.absent(ctx)
+        if isinstance(value, _Fields):
+            ctx.fields.update(value)
+        else:
+            ctx.fields[row.attr] = value
     pythons = _selected_pythons(ctx) if expand_pythons else ()
-    return Config(project_name=project_name, pythons=pythons, **ctx.fields)
+    left_out = _pythons_left_out(ctx.fields["python"]) if expand_pythons else {}
+    return Config(project_name=project_name, pythons=pythons, pythons_left_out=FrozenDict(left_out), **ctx.fields)
 
 
 def _selected_pythons(ctx: _Parsing) -> tuple[str, ...]:
@@ -443,6 +515,34 @@ def _selected_pythons(ctx: _Parsing) -> tuple[str, ...]:
             raise _fail("python", python, f"CPython versions that project.requires-python = "
                         f'"{requires_python}" also admits')
     return pythons
+
+
+# CPythons cibuildwheel 4 does not build (by default): version -> why, in the words plan prints.
+PRERELEASE_PYTHONS = ("3.16", "3.17")
+LEFT_OUT_PYTHONS: dict[str, str] = {
+    **{f"3.{m}": "cibuildwheel 4 no longer builds it" for m in range(6, 9)},
+    **dict.fromkeys(PRERELEASE_PYTHONS, 'a pre-release CPython: cibuildwheel builds it only with enable = '
+                    '["cpython-prerelease"] in [tool.cibuildwheel], and the plan does not count it'),
+}
+
+
+def _pythons_left_out(spec: str) -> dict[str, str]:
+    """The CPythons in ``spec`` that the plan leaves out, and why (so ``plan`` can say so)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        specifier = SpecifierSet(spec)
+    except InvalidSpecifier:
+        return {}  # reported by _pythons
+
+    def admits(py: str) -> bool:
+        return specifier.contains(f"{py}.0", prereleases=True) or specifier.contains(f"{py}.99", prereleases=True)
+
+    # An open range (">=3.9") admits every future CPython: only a bounded one names pre-releases.
+    bounded = not admits("3.99")
+    return {
+        py: why for py, why in LEFT_OUT_PYTHONS.items() if admits(py) and (bounded or py not in PRERELEASE_PYTHONS)
+    }
 
 
 def _pythons(spec: str, path: str) -> tuple[str, ...]:

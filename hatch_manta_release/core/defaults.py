@@ -43,3 +43,5 @@ PRERELEASE_LABELS: dict[str, str] = {
     "post": "post",
 }
 PEP440_SEGMENTS = ("a", "b", "rc", "dev", "post")
+# What a bare numeric suffix (`v1.0.0-1`) becomes: PEP 440 reads it as a post-release (a final).
+NUMERIC_SUFFIX: Final = "post"

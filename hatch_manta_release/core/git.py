@@ -1,9 +1,13 @@
 """The few git queries the version needs.
 
-The common path is a single ``git describe`` call, which gives the nearest release tag, the
-distance to it, the commit and whether the tree is dirty. Only when it finds no tag do we ask more
-(is the clone shallow? which commit is HEAD?), to explain the failure instead of inventing
-``0.0.0``: a shallow CI checkout without tags is the most common cause of wrong versions.
+The common path is two calls: ``git describe``, which gives the nearest release tag, the distance
+to it, the commit and whether the tree is dirty, and ``git for-each-ref`` over the release tags
+(names and commits, read from the refs alone, no history walk), which shows whether any tag could
+give a higher base than describe's pick (another tag on the same commit, a higher tag further
+away). Only then is history walked (:func:`reachable_tags`, :func:`distance_from`). When describe
+finds no tag we ask more (is the clone shallow? which commit is HEAD?), to explain the failure
+instead of inventing ``0.0.0``: a shallow CI checkout without tags is the most common cause of
+wrong versions.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from hatch_manta_release.core.errors import GitError
 
 _DESCRIBE = re.compile(r"^(?P<tag>.+)-(?P<distance>\d+)-g(?P<sha>[0-9a-f]+)(?P<dirty>-dirty)?$")
+_DUBIOUS = re.compile(r"dubious ownership in repository at '(?P<top>[^']+)'")
 
 
 @dataclass(frozen=True)
@@ -28,9 +33,14 @@ class Describe:
     sha: str
     dirty: bool
     shallow: bool = False
-    # Every release tag on HEAD when HEAD is tagged (``tag`` is only the one git picked: an
-    # annotated ``v1.0.0rc1`` wins over a later lightweight ``v1.0.0`` on the same commit).
-    head_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TagRef:
+    """A tag whose name matches the release-tag pattern, and the commit it points at."""
+
+    name: str
+    commit: str  # the full sha of the commit (annotated tags peeled)
 
 
 def run_git(root: str | Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
@@ -90,15 +100,7 @@ def describe(root: str | Path, tag_prefix: str) -> Describe:
         match = _DESCRIBE.match(result.stdout.strip())
         if not match:  # pragma: no cover - git's format is stable
             raise GitError(f"cannot parse `git describe` output {result.stdout.strip()!r}")
-        distance = int(match["distance"])
-        head_tags: tuple[str, ...] = ()
-        if distance == 0:
-            # HEAD is tagged: this build may be a release, so look at every release tag on HEAD
-            # (a second, cheap call; only on tagged commits).
-            listed = run_git(root, "tag", "--points-at", "HEAD", "--list", tag_glob(tag_prefix))
-            if listed.returncode == 0:
-                head_tags = tuple(sorted(line.strip() for line in listed.stdout.splitlines() if line.strip()))
-        return Describe(match["tag"], distance, match["sha"], bool(match["dirty"]), head_tags=head_tags)
+        return Describe(match["tag"], int(match["distance"]), match["sha"], bool(match["dirty"]))
     stderr = result.stderr.strip()
     if "not a git repository" in stderr:
         raise NoHistoryError(
@@ -107,8 +109,10 @@ def describe(root: str | Path, tag_prefix: str) -> Describe:
             'or set fallback-version = "0.0.0" in [tool.hatch.version]',
         )
     if "dubious ownership" in stderr:
-        # Common in containers and CI caches: the checkout belongs to another user.
-        where = Path(root).resolve()
+        # Common in containers and CI caches: the checkout belongs to another user. git checks
+        # the repository's top level, which is what safe.directory must name (not a subdirectory).
+        top = _DUBIOUS.search(stderr)
+        where = top["top"] if top else Path(root).resolve()
         raise GitError(
             f"git refuses to read {where}: the checkout belongs to another user (git's safe.directory check)",
             f"run `git config --global --add safe.directory {where}`, or build from the sdist",
@@ -139,6 +143,39 @@ def _untagged(root: str | Path) -> Describe:
     distance = int(result.stdout.strip() or 0) if result.returncode == 0 else 0
     dirty = run_git(root, "diff-index", "--quiet", "HEAD", "--").returncode == 1
     return Describe(None, distance, sha, dirty, shallow)
+
+
+def list_tags(root: str | Path, tag_prefix: str) -> tuple[TagRef, ...]:
+    """Every tag matching the release-tag pattern, with its commit, from the refs alone."""
+    result = run_git(
+        root, "for-each-ref", "--format=%(refname:strip=2) %(objectname) %(*objectname)",
+        f"refs/tags/{tag_glob(tag_prefix)}",
+    )
+    refs = []
+    for line in result.stdout.splitlines() if result.returncode == 0 else ():
+        name, obj, *peeled = line.split(" ")
+        refs.append(TagRef(name, peeled[0] if peeled and peeled[0] else obj))
+    return tuple(refs)
+
+
+def reachable_tags(root: str | Path, tag_prefix: str) -> frozenset[str]:
+    """The release tags in HEAD's history (a walk of the history: asked only when it matters)."""
+    result = run_git(root, "tag", "--merged", "HEAD", "--list", tag_glob(tag_prefix))
+    return frozenset(line.strip() for line in result.stdout.splitlines() if line.strip())
+
+
+def is_ancestor(root: str | Path, commit: str) -> bool:
+    """Whether ``commit`` is in HEAD's history (a short walk: cheaper than :func:`reachable_tags`
+    for a few candidates)."""
+    return run_git(root, "merge-base", "--is-ancestor", commit, "HEAD").returncode == 0
+
+
+def distance_from(root: str | Path, commit: str) -> int:
+    """How many commits HEAD is past ``commit`` (what git describe counts)."""
+    result = run_git(root, "rev-list", "--count", f"{commit}..HEAD", "--")
+    if result.returncode != 0:  # pragma: no cover - the commit came from our own tag listing
+        raise GitError(f"`git rev-list --count {commit}..HEAD` failed: {result.stderr.strip()}")
+    return int(result.stdout.strip())
 
 
 def nearest_tag_any(root: str | Path) -> str | None:

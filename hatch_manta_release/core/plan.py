@@ -37,9 +37,13 @@ class ExpectedWheel:
     """
 
     platform: str | None  # None for the pure-Python wheel
-    python: str | None  # "3.12"; None for the pure-Python wheel
+    python: str | None  # "3.12" (the lowest for abi3); None for the pure-Python and py3-none-<platform> wheels
     identifier: str | None  # cibuildwheel build identifier, "cp312-manylinux_x86_64"
     tag_pattern: str  # regex over one expanded wheel tag ("cp312-cp312-manylinux_2_17_x86_64"), matched in full
+    # Every cibuildwheel build that makes or tests this wheel: abi3 and py3-none-<platform> wheels are
+    # built once per platform and tested on each Python; empty: ``identifier`` alone.
+    builds: tuple[str, ...] = ()
+    kind: str = "cpython"  # the wheel key's kind: pure, cpython, abi3, platform
 
     def matches(self, filename: str) -> bool:
         """Whether the wheel file ``filename`` satisfies this expectation (False for a non-wheel name)."""
@@ -68,12 +72,16 @@ class Plan:
     repository: Repository
     pure_python: bool
     dist_dir: str
-    sdist: str  # expected sdist file name
+    sdist: str  # expected sdist file name (when sdist_expected)
     wheels: tuple[ExpectedWheel, ...] = field(default_factory=tuple)
     platforms: tuple[Platform, ...] = field(default_factory=tuple)
     pythons: tuple[str, ...] = field(default_factory=tuple)
     resolved: ResolvedVersion | None = None
     routed_repository: str | None = None  # what the route says; differs from repository.name after --repository
+    wheel_kind: str = "cpython"  # pure, cpython, abi3, platform (the wheel key, or detected)
+    sdist_expected: bool = True  # sdist = false: the release ships wheels only
+    pythons_left_out: tuple[tuple[str, str], ...] = ()  # (CPython, why the plan does not count it)
+    sdist_problem: str | None = None  # why the sdist would build a wheel without the compiled files
 
     @property
     def repository_overridden(self) -> bool:
@@ -100,7 +108,14 @@ class Plan:
         return self.repository.project_page(self.project, self.version)
 
     def build_identifiers(self, platform: str | None = None) -> list[str]:
-        return [w.identifier for w in self.wheels if w.identifier and (platform is None or w.platform == platform)]
+        """cibuildwheel's builds for ``platform`` (or all): one per expected wheel, or for an abi3 or
+        py3-none-<platform> wheel every Python it is tested on."""
+        return [
+            build
+            for w in self.wheels
+            if w.identifier and (platform is None or w.platform == platform)
+            for build in (w.builds or (w.identifier,))
+        ]
 
     def build_matrix(self) -> list[dict[str, str]]:
         """One entry per platform to build wheels for (empty for a pure-Python project, whose one
@@ -122,6 +137,12 @@ class Plan:
         if self.pure_python:
             return "one pure-Python wheel (py3-none-any)"
         platforms, pythons = len(self.platforms), len(self.pythons)
+        if self.wheel_kind in ("abi3", "platform"):
+            tag = f"cp{self.pythons[0].replace('.', '')}-abi3" if self.wheel_kind == "abi3" else "py3-none"
+            return (
+                f"{len(self.wheels)} {tag} wheel{'s' if len(self.wheels) != 1 else ''} (one per platform, "
+                f"tested on {pythons} Python version{'s' if pythons != 1 else ''})"
+            )
         return (
             f"{len(self.wheels)} wheels ({platforms} platform{'s' if platforms != 1 else ''} "
             f"x {pythons} Python version{'s' if pythons != 1 else ''})"
@@ -144,6 +165,7 @@ class Plan:
             "environment": self.environment,
             "environment-url": self.environment_url,
             "pure-python": self.pure_python,
+            "wheel": self.wheel_kind,
             "dist-dir": self.dist_dir,
             "artifacts": {
                 "sdist": self.sdist,
@@ -160,6 +182,8 @@ class Plan:
             },
             "platforms": [p.name for p in self.platforms],
             "pythons": list(self.pythons),
+            "pythons-left-out": dict(self.pythons_left_out),
+            "sdist-expected": self.sdist_expected,
             "build-matrix": self.build_matrix(),
             "version-source": self.resolved.source if self.resolved else None,
             "explanation": self.resolved.explanation if self.resolved else None,
@@ -212,26 +236,68 @@ def pure_wheel_filename(project: str, version: str) -> str:
 def is_pure_python(info: ProjectInfo, config: Config) -> bool:
     """Whether the project builds one ``py3-none-any`` wheel (no cibuildwheel needed).
 
-    Explicit ``pure-python`` wins; otherwise a project with a hatch build hook (other than ours
+    An explicit ``wheel`` kind or ``pure-python`` wins; otherwise a project with a hatch build hook (other than ours
     or hatch-vcs's), a non-hatchling backend or its own ``[tool.cibuildwheel]`` table is treated
     as having compiled parts.
     """
+    if config.wheel is not None:
+        return config.wheel == "pure"
     if config.pure_python is not None:
         return config.pure_python
     backend = info.raw.get("build-system", {}).get("build-backend", "")
     return not (info.has_build_hooks or info.cibuildwheel or (backend and backend != "hatchling.build"))
 
 
-def expected_wheels(config: Config, pure: bool) -> tuple[ExpectedWheel, ...]:
-    if pure:
-        return (ExpectedWheel(None, None, None, PURE_WHEEL_TAG),)
+def wheel_kind(info: ProjectInfo, config: Config) -> str:
+    """The kind of wheels the project ships: the ``wheel`` key, else ``pure`` or ``cpython`` as
+    ``pure-python`` (or its detection, :func:`is_pure_python`) says."""
+    if config.wheel is not None:
+        return config.wheel
+    return "pure" if is_pure_python(info, config) else "cpython"
+
+
+def expected_wheels(config: Config, pure: bool | str) -> tuple[ExpectedWheel, ...]:
+    """The wheels of a complete release; ``pure`` is a wheel kind (True/False: pure/cpython)."""
+    kind = pure if isinstance(pure, str) else "pure" if pure else "cpython"
+    if kind == "pure":
+        return (ExpectedWheel(None, None, None, PURE_WHEEL_TAG, kind="pure"),)
     wheels = []
     for platform in config.platforms:
         platform_tags = platform_tag_pattern(platform)
-        for python, identifier in zip(config.pythons, build_identifiers(platform, config.pythons), strict=True):
-            pattern = f"{cpython_tag_pattern(python)}-{platform_tags}"
-            wheels.append(ExpectedWheel(platform.name, python, identifier, pattern))
+        identifiers = build_identifiers(platform, config.pythons)
+        if kind == "cpython":
+            for python, identifier in zip(config.pythons, identifiers, strict=True):
+                pattern = f"{cpython_tag_pattern(python)}-{platform_tags}"
+                wheels.append(ExpectedWheel(platform.name, python, identifier, pattern))
+        elif kind == "abi3":
+            lowest = config.pythons[0]
+            pattern = f"{abi3_tag_pattern(lowest)}-{platform_tags}"
+            wheels.append(ExpectedWheel(platform.name, lowest, identifiers[0], pattern, tuple(identifiers), "abi3"))
+        else:  # platform: py3-none-<platform>, built once, tested on every Python
+            pattern = f"py3-none-{platform_tags}"
+            wheels.append(ExpectedWheel(platform.name, None, identifiers[0], pattern, tuple(identifiers), "platform"))
     return tuple(wheels)
+
+
+def sdist_problem(config: Config, kind: str) -> str | None:
+    """Why installing from the sdist would give a wheel without its compiled files, or None.
+
+    A platform project whose compiled part is made by ``before-build`` (the reference system's Go
+    library) builds it in cibuildwheel and ``manta-release build`` only: pip building the sdist runs
+    hatchling alone, and the wheel it makes installs "successfully" without the library."""
+    if kind == "pure" or not config.sdist or not config.before_build:
+        return None
+    return (
+        "its compiled files are made by before-build, which pip does not run when it builds this sdist: "
+        "an install from the sdist would get a wheel without them"
+    )
+
+
+def abi3_tag_pattern(python: str) -> str:
+    """A regex over ``interpreter-abi`` of a stable-ABI wheel every CPython from ``python`` on
+    installs: ``cpAB-abi3`` with 3.2 <= A.B <= ``python``."""
+    minor = int(python.split(".")[1])
+    return f"cp3(?:{'|'.join(str(m) for m in range(minor, 1, -1))})-abi3"
 
 
 PURE_WHEEL_TAG = "py3-none-any"
@@ -281,6 +347,8 @@ def make_plan(project: Project, *, repository: str | None = None) -> Plan:
     if resolved.is_release:
         kind = "pre-release" if resolved.channel == "prerelease" else "final release"
         reason = f"{resolved.tag.tag if resolved.tag else f'version {resolved.version}'} is a {kind}"
+        if resolved.tag and resolved.tag.note:
+            reason += f"; {resolved.tag.note}"  # `v1.0.0-1`: say which reading routed it
     elif resolved.source == "fallback":
         reason = "no release tag: a build only, nothing is published"
     elif resolved.source == "environment":
@@ -288,7 +356,8 @@ def make_plan(project: Project, *, repository: str | None = None) -> Plan:
                   f"a build only, nothing is published (unset {VERSION_ENV} to release from the tag)")
     else:
         reason = f"not a clean commit on a release tag ({resolved.explanation}): a build only, nothing is published"
-    pure = is_pure_python(info, config)
+    kind = wheel_kind(info, config)
+    pure = kind == "pure"
     version = str(resolved.version)
     plan = Plan(
         project=info.name,
@@ -301,11 +370,15 @@ def make_plan(project: Project, *, repository: str | None = None) -> Plan:
         pure_python=pure,
         dist_dir=config.dist_dir,
         sdist=sdist_filename(info.name, version),
-        wheels=expected_wheels(config, pure),
+        wheels=expected_wheels(config, kind),
         platforms=config.platforms,
         pythons=config.pythons,
         resolved=resolved,
         routed_repository=routed,
+        wheel_kind=kind,
+        sdist_expected=config.sdist,
+        pythons_left_out=tuple(config.pythons_left_out.items()),
+        sdist_problem=sdist_problem(config, kind),
     )
     if plan.override_note:
         plan = replace(plan, reason=f"{reason}; {plan.override_note}")

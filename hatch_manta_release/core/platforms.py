@@ -8,6 +8,7 @@ wheels cannot be tested on the runner that built them, which the reference syste
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 
@@ -70,3 +71,9 @@ def host_platform() -> Platform | None:
     if sys.platform == "win32":
         return KNOWN_PLATFORMS.get("windows-arm64" if machine == "arm64" else "windows-amd64")
     return None
+
+
+OS_LABEL: dict[str, str] = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
+
+# cibuildwheel's name (``--platform``) for the OS this machine runs.
+HOST_OS: str = "linux" if sys.platform.startswith("linux") else "macos" if sys.platform == "darwin" else "windows"

@@ -1,4 +1,5 @@
-"""The version of the working tree: git describe + tag mapping + overrides, in one place.
+"""The version of the working tree: git tags (or an sdist's PKG-INFO, or a git archive's
+.git_archival.txt) + tag mapping + overrides, in one place.
 
 Used by the hatchling version source (on every build), by ``manta-release version`` and by the
 release plan, so all three always agree.
@@ -8,15 +9,17 @@ from __future__ import annotations
 
 import datetime
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from hatch_manta_release.core.archive import Archival, read_archival, sdist_version
+from hatch_manta_release.core.basetag import choose_base, highest, map_tags, skipped_warnings
 from hatch_manta_release.core.config import Config
 from hatch_manta_release.core.errors import GitError, MantaError
 from hatch_manta_release.core.git import Describe, NoHistoryError, describe, nearest_tag_any, tag_glob
-from hatch_manta_release.core.tags import Channel, TagVersion, channel_of, development_version, version_from_tag
+from hatch_manta_release.core.tags import Channel, TagVersion, channel_of, development_version
 
 # Set by `manta-release build` for every build it starts (cibuildwheel passes it into its
 # containers), so every wheel of one release carries the planned version even where git is absent.
@@ -28,10 +31,11 @@ class ResolvedVersion:
     """HEAD's version and how it was found."""
 
     version: Version
-    source: str  # "tag", "development", "fallback" or "environment"
+    source: str  # "tag", "archive", "development", "sdist", "fallback" or "environment"
     explanation: str
     tag: TagVersion | None = None
     describe: Describe | None = None
+    warnings: tuple[str, ...] = ()  # tags skipped on the way (matching the prefix, but no version)
 
     @property
     def channel(self) -> Channel:
@@ -48,69 +52,110 @@ class ResolvedVersion:
 
 def resolve_version(root: str | Path, config: Config) -> ResolvedVersion:
     """The version of the tree at ``root``; raises a :class:`MantaError` that says how to fix it."""
-    pretend = os.environ.get(VERSION_ENV)
-    if pretend:
-        try:
-            version = Version(pretend)
-        except InvalidVersion:
-            raise MantaError(
-                f"{VERSION_ENV}={pretend!r} is not a PEP 440 version",
-                f"unset {VERSION_ENV} or set it to a version such as 1.2.0",
-            ) from None
-        return ResolvedVersion(version, "environment", f"{VERSION_ENV}={pretend} (set by the release build)")
-
+    forced = _forced_version()
+    if forced is not None:
+        return forced
+    from_sdist = sdist_version(root)
+    if from_sdist is not None:
+        # An unpacked sdist: hatchling's own builds read PKG-INFO; `hatchling version` asks us.
+        return ResolvedVersion(_parse_version(from_sdist, "PKG-INFO"), "sdist", f"PKG-INFO says {from_sdist}")
     try:
         state = describe(root, config.tag_prefix)
     except NoHistoryError as e:
-        # A download without .git (GitHub's "Download ZIP", git archive, a Docker COPY) or a
-        # repository with no commit yet: hatch-vcs users expect fallback-version here.
-        if config.fallback_version:
-            return ResolvedVersion(Version(config.fallback_version), "fallback",
-                                   f"{e.message}: fallback-version {config.fallback_version}")
-        raise
+        return _without_history(root, config, e)
     if state.tag is None:
         return _without_tag(state, config, root)
+    base = choose_base(root, state, config)
+    if base.tag is None:
+        return replace(_without_tag(state, config, root, base.skipped), warnings=base.warnings)
+    return _from_base(base.tag, base.distance, state, base.warnings)
 
-    tagged = _highest_tag(state, config)
-    if state.distance == 0 and not state.dirty:
+
+def _forced_version() -> ResolvedVersion | None:
+    pretend = os.environ.get(VERSION_ENV)
+    if not pretend:
+        return None
+    try:
+        version = Version(pretend)
+    except InvalidVersion:
+        raise MantaError(
+            f"{VERSION_ENV}={pretend!r} is not a PEP 440 version",
+            f"unset {VERSION_ENV} or set it to a version such as 1.2.0",
+        ) from None
+    return ResolvedVersion(version, "environment", f"{VERSION_ENV}={pretend} (set by the release build)")
+
+
+def _parse_version(text: str, where: str) -> Version:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        raise MantaError(f"{where} has the version {text!r}, which is not a PEP 440 version",
+                         "rebuild the sdist from a release tag") from None
+
+
+def _from_base(
+    tagged: TagVersion, distance: int, state: Describe, warnings: tuple[str, ...] = (), source: str = "tag"
+) -> ResolvedVersion:
+    """The tag's version on a clean tagged commit, else a development version above it."""
+    if distance == 0 and not state.dirty:
+        where = "HEAD is tag" if source == "tag" else "a git archive of tag"
         return ResolvedVersion(
-            tagged.version, "tag", f"HEAD is tag {tagged.tag}; {tagged.mapping}", tagged, state
+            tagged.version, source, f"{where} {tagged.tag}; {tagged.mapping}", tagged, state, warnings
         )
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d")
-    version = development_version(tagged.version, state.distance, state.sha, state.dirty, date)
+    version = development_version(tagged.version, distance, state.sha, state.dirty, date)
     why = []
-    if state.distance:
-        why.append(f"{state.distance} commit{'s' if state.distance != 1 else ''} past tag {state.tag}")
+    if distance:
+        why.append(f"{distance} commit{'s' if distance != 1 else ''} past tag {tagged.tag}")
     else:
         why.append(f"on tag {tagged.tag}")
     if state.dirty:
         why.append("uncommitted changes")
+    if source != "tag":
+        why.append("from .git_archival.txt")
     return ResolvedVersion(
         version,
         "development",
         f"{' with '.join(why)}: development version above {tagged.version}",
         tagged,
         state,
+        warnings,
     )
 
 
-def _highest_tag(state: Describe, config: Config) -> TagVersion:
-    """The release tag HEAD stands for: with several on one commit (``v1.0.0rc1`` then ``v1.0.0``
-    once the candidate is promoted), the highest version, whatever git describe preferred. Every
-    one of them must be a valid release tag, so a typo on HEAD never goes unnoticed."""
-    assert state.tag is not None
-    names = dict.fromkeys((state.tag, *state.head_tags))
-    tagged = [version_from_tag(name, config.tag_prefix, config.prerelease_labels) for name in names]
-    # A workflow run started by a pushed tag releases that tag: pushing v1.0.0 to the commit of
-    # v1.0.0rc1 starts two runs, and the rc's run must not publish the final (nor the final's the rc).
-    if os.environ.get("GITHUB_REF_TYPE") == "tag":
-        for candidate in tagged:
-            if candidate.tag == os.environ.get("GITHUB_REF_NAME"):
-                return candidate
-    return max(tagged, key=lambda t: t.version)
+def _without_history(root: str | Path, config: Config, error: NoHistoryError) -> ResolvedVersion:
+    """No git history: a ``git archive`` with a filled-in .git_archival.txt, else fallback-version.
+
+    A download without .git (GitHub's "Download ZIP", git archive, a Docker COPY) or a repository
+    with no commit yet: hatch-vcs users expect .git_archival.txt, then fallback-version, here."""
+    archived = read_archival(root, config.tag_prefix)
+    if archived is not None:
+        resolved = _from_archival(archived, config)
+        if resolved is not None:
+            return resolved
+    if config.fallback_version:
+        return ResolvedVersion(Version(config.fallback_version), "fallback",
+                               f"{error.message}: fallback-version {config.fallback_version}")
+    raise error
 
 
-def _without_tag(state: Describe, config: Config, root: str | Path | None = None) -> ResolvedVersion:
+def _from_archival(archived: Archival, config: Config) -> ResolvedVersion | None:
+    state = Describe(archived.describe_tag, archived.distance, archived.sha, dirty=False)
+    mapped, failed = map_tags(archived.tags, config)
+    on_commit = highest(mapped, at_head=True)
+    if on_commit is not None:
+        return _from_base(on_commit, 0, state, skipped_warnings(failed, on_commit), source="archive")
+    if archived.describe_tag is None:
+        return None
+    described, failed_describe = map_tags([archived.describe_tag], config)
+    if not described:
+        raise failed_describe[0][1]
+    return _from_base(described[0], archived.distance, state, skipped_warnings(failed, described[0]), "archive")
+
+
+def _without_tag(
+    state: Describe, config: Config, root: str | Path | None = None, skipped: tuple[str, ...] = ()
+) -> ResolvedVersion:
     pattern = tag_glob(config.tag_prefix)
     if state.shallow:
         raise GitError(
@@ -127,7 +172,14 @@ def _without_tag(state: Describe, config: Config, root: str | Path | None = None
             None,
             state,
         )
-    other = nearest_tag_any(root) if root is not None else None
+    other = nearest_tag_any(root) if root is not None and not skipped else None
+    if skipped:
+        raise GitError(
+            f"no tag matching {pattern!r} reachable from HEAD ({state.sha}) is a release version "
+            f"(skipped: {', '.join(skipped)})",
+            f"tag a release (git tag {config.tag_prefix}0.1.0), or rename the tags that are not versions "
+            f"so they do not match {pattern!r}",
+        )
     if other is not None:
         raise GitError(
             f"no tag matching {pattern!r} is reachable from HEAD ({state.sha}); the nearest tag, {other!r}, "

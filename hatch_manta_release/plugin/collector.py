@@ -193,12 +193,12 @@ class MantaReleaseEnvironmentCollector(EnvironmentCollectorInterface):
             "description": f"Release tooling from hatch-manta-release: hatch run {name}:plan, {name}:build, ...",
         }
 
-    def get_initial_config(self) -> dict[str, dict]:
+    def get_initial_config(self) -> dict[str, dict[str, Any]]:
         # hatch stores this dict and then updates it in place with the user's table (shallowly);
         # finalize_config below merges properly from a fresh copy of ours.
         return {self.env_name: self.release_env_config()}
 
-    def finalize_config(self, config: dict[str, dict]) -> None:
+    def finalize_config(self, config: dict[str, dict[str, Any]]) -> None:
         name = self.env_name
         current = config.get(name)
         if not isinstance(current, dict):

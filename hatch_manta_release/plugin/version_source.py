@@ -15,7 +15,9 @@ class MantaReleaseVersionSource(VersionSourceInterface):
 
     PLUGIN_NAME = "manta-release"
 
-    def get_version_data(self) -> dict:
+    def get_version_data(self) -> dict[str, str]:
+        import sys
+
         from hatch_manta_release.core.errors import MantaError
         from hatch_manta_release.core.project import load_config
         from hatch_manta_release.core.version import resolve_version
@@ -28,9 +30,13 @@ class MantaReleaseVersionSource(VersionSourceInterface):
             # Exception into a traceback, but lets SystemExit through, which prints just the
             # message and fails the build, `hatch version` or `pip install` cleanly.
             raise SystemExit(f"manta-release: {e}") from None
+        for warning in resolved.warnings:
+            # Skipped tags (matching the prefix, but no version): on stderr, so the version on
+            # stdout (`hatchling version`) stays the only thing a script reads.
+            print(f"manta-release: warning: {warning}", file=sys.stderr)
         return {"version": str(resolved.version)}
 
-    def set_version(self, version: str, version_data: dict) -> None:
+    def set_version(self, version: str, version_data: dict[str, str]) -> None:
         raise SystemExit(
             "manta-release: the version comes from git tags and cannot be set in a file; "
             f"tag the commit instead (git tag v{version})"

@@ -156,11 +156,11 @@ class _Run:
         (``twine check --strict`` belongs to ``manta-release check`` in the build job; here twine reads
         each uploaded file's metadata anyway, and a re-run with nothing to upload stays one query.)
         """
-        from hatch_manta_release.dist.artifacts import check_dist
+        from hatch_manta_release.dist.check import check_dist
 
         report = check_dist(self.plan, artifacts, allow_missing=self.options.allow_missing, metadata=False)
         for finding in report.warnings:
-            self.messages.warn((f"{finding.filename}: " if finding.filename else "") + finding.message)
+            self.messages.warn((f"{finding.subject}: " if finding.subject else "") + finding.message)
         try:
             report.raise_for_errors()
         except MantaError as e:

@@ -193,3 +193,121 @@ def use_plugin_requirement(project: Path, requirement: str, *, collector: bool =
         text = text.replace('[tool.hatch.env]\nrequires = ["hatch-manta-release"]\n\n'
                             '[tool.hatch.env.collectors.manta-release]\n', '')
     path.write_text(text)
+
+
+# ----------------------------------------------------------------------------- compiled, configuration only
+
+# A compiled sample that adopts with configuration alone (issue 14): no build hook of its own. The
+# compiled part is made by before-build (as the reference system builds its Go library), git-ignored
+# and shipped through hatch's `artifacts`; the plugin's build hook writes the tag `wheel` asks for.
+# kind "platform": a C library loaded with ctypes (py3-none-<platform>); "cpython" / "abi3": a C
+# extension module (cpXY-cpXY / cpXY-abi3), compiled by native/compile.py for the running Python.
+
+EXTENSION_C = """\
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdlib.h>
+
+static PyObject *add(PyObject *self, PyObject *args) {
+    int a, b;
+    if (!PyArg_ParseTuple(args, "ii", &a, &b)) return NULL;
+    /* a libc call: auditwheel detects the wheel's libc from the extension's links */
+    return PyLong_FromLong(a + b + (getenv("SAMPLE_NEVER_SET_ANYWHERE") != NULL));
+}
+
+static PyMethodDef methods[] = {{"add", add, METH_VARARGS, "a + b"}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_adder", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__adder(void) { return PyModule_Create(&module); }
+"""
+
+EXTENSION_COMPILE = '''\
+"""Compile sample/_adder for the Python running this (before-build runs it; no build hook)."""
+import subprocess
+import sys
+import sysconfig
+
+abi3 = "--abi3" in sys.argv
+suffix = ".abi3.so" if abi3 else sysconfig.get_config_var("EXT_SUFFIX")
+flags = ["-DPy_LIMITED_API=0x03090000"] if abi3 else []
+include = sysconfig.get_paths()["include"]
+subprocess.run(["cc", "-shared", "-fPIC", "-O2", *flags, "-I", include, "-o", f"sample/_adder{suffix}",
+                "native/_adder.c"], check=True)
+'''
+
+# a TOML string: the installed wheel's compiled part works
+ADD_TEST_COMMAND = '"python -c \'import sample; assert sample.add(2, 3) == 5, sample.__file__\'"'
+
+CONFIG_ONLY_PYPROJECT = """\
+[build-system]
+requires = ["hatchling", "{plugin}"]
+build-backend = "hatchling.build"
+
+[project]
+name = "sample"
+dynamic = ["version"]
+requires-python = ">=3.9"
+readme = "README.md"
+
+[tool.hatch.version]
+source = "manta-release"
+
+[tool.hatch.env]
+requires = ["hatch-manta-release"]
+
+[tool.hatch.env.collectors.manta-release]
+
+# the plugin's build hook: writes the wheel tag that `wheel` below asks for
+[tool.hatch.build.hooks.manta-release]
+
+[tool.hatch.build.targets.wheel]
+artifacts = ["sample/*.so"]  # git-ignored build outputs
+
+[tool.manta-release]
+wheel = "{kind}"
+before-build = {before_build}
+test-command = {test_command}
+{manta}
+"""
+
+
+def make_config_only_project(path: Path, kind: str, *, manta: str = "", plugin: str = "hatch-manta-release",
+                             before_build: bool = True, tag: str | None = "v1.2.0",
+                             test_command: str = ADD_TEST_COMMAND) -> Path:
+    """A compiled sample with no build hook of its own (see above), committed and tagged."""
+    (path / "sample").mkdir(parents=True, exist_ok=True)
+    (path / "native").mkdir(exist_ok=True)
+    if kind == "platform":
+        (path / "native" / "adder.c").write_text(ADDER_C)
+        (path / "sample" / "__init__.py").write_text(COMPILED_INIT)
+        command = "cc -shared -fPIC -O2 -o sample/libadder.so native/adder.c"
+    else:
+        (path / "native" / "_adder.c").write_text(EXTENSION_C)
+        (path / "native" / "compile.py").write_text(EXTENSION_COMPILE)
+        (path / "sample" / "__init__.py").write_text("from sample._adder import add\n\n__all__ = ['add']\n")
+        command = "python native/compile.py" + (" --abi3" if kind == "abi3" else "")
+    before = f'"{command}"' if before_build else '{ windows = "rem nothing builds the library here" }'
+    (path / "pyproject.toml").write_text(CONFIG_ONLY_PYPROJECT.format(
+        plugin=plugin, kind=kind, before_build=before, test_command=test_command, manta=textwrap.dedent(manta).strip()))
+    (path / "README.md").write_text("# sample\n")
+    (path / ".gitignore").write_text("*.so\ndist/\nwheelhouse/\n")
+    git(path, "init", "-q")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "initial")
+    if tag:
+        git(path, "tag", tag)
+    return path
+
+
+def installs_and_loads(dist: Path, venv: Path, version: str = "1.2.0") -> str:
+    """Install ``sample==version`` from ``dist`` alone (``--isolated --no-index``) into a fresh venv
+    and call its compiled part from outside the project; returns where it was imported from."""
+    subprocess.run([sys.executable, "-m", "virtualenv", "-q", str(venv)], check=True, capture_output=True)
+    python = venv / "bin" / "python"
+    install = run([str(python), "-m", "pip", "install", "--isolated", "--no-index", "--find-links", str(dist),
+                   f"sample=={version}"], cwd=venv, check=False)
+    assert install.returncode == 0, install.stdout + install.stderr
+    probe = run([str(python), "-c", "import sample; print(sample.add(2, 3), sample.__file__)"], cwd=venv)
+    five, location = probe.stdout.split()
+    assert five == "5" and str(venv) in location, probe.stdout
+    return location
