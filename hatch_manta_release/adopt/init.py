@@ -52,7 +52,10 @@ class InitResult:
 
 
 class InitConflict(MantaError):
-    """init would replace settings the user chose; ``conflicts`` lists them."""
+    """init would replace settings the user chose; ``conflicts`` lists them.
+
+    Fix: re-run ``manta-release init --force`` to replace them, or make the changes by hand.
+    """
 
     def __init__(self, conflicts: list[str]) -> None:
         super().__init__(

@@ -128,7 +128,11 @@ class CheckReport:
 
 
 class CheckFailed(MantaError):
-    """``dist/`` does not hold the release the plan describes."""
+    """``dist/`` does not hold the release the plan describes.
+
+    Fix: rebuild what the message lists (``hatch run release:build``) or download every
+    platform's artifacts into ``dist/``; ``--allow-missing`` makes a partial release deliberate.
+    """
 
 
 # ----------------------------------------------------------------------------- the checks
