@@ -60,6 +60,8 @@ def command(ctx: click.Context, as_json: bool, github_output: bool, repository: 
 
     plan = make_plan(load_project(Path(ctx.obj["root"])), repository=repository)
     out = Output()
+    for warning in plan.resolved.warnings if plan.resolved else ():
+        out.display_warning(warning, title="skipped tag")  # stderr: --json and --github-output stay clean
     if output_path:
         outputs = plan.github_outputs()
         append_to(Path(output_path), format_outputs(outputs), GITHUB_OUTPUT)

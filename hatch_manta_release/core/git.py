@@ -79,7 +79,11 @@ def commit_epoch(root: str | Path) -> str | None:
 
 
 class NoHistoryError(GitError):
-    """No git history to read at all (not a checkout, or no commit yet): fallback-version applies."""
+    """No git history to read at all (not a checkout, or no commit yet): fallback-version applies.
+
+    Fix: build from a git clone, or set ``fallback-version = "0.0.0"`` in ``[tool.hatch.version]``
+    for trees without git (a fallback version is never published).
+    """
 
 
 def tag_glob(prefix: str) -> str:
