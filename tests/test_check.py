@@ -337,7 +337,7 @@ def test_twine_unreadable_sdist_does_not_hide_the_other_files(tmp_path: Path) ->
     good_sdist(dist, "sample", "1.2.0", only_pkg_info=True)  # twine: "No PKG-INFO in archive", and it stops
     bad = f"sample-1.2.0-{COMPLETE_TAGS[5]}.whl"  # sorts after the sdist in twine's run: checked by a second run
     (dist / bad).unlink()
-    good_wheel(dist, "sample", "1.2.0", COMPLETE_TAGS[5], description=False)
+    good_wheel(dist, "sample", "1.2.0", COMPLETE_TAGS[5], description=BROKEN_RST)
     artifacts = read_dist(dist)
     artifacts.sort(key=lambda a: a.kind != "sdist")  # the sdist first, so twine stops before the wheels
     report = check_dist(make_plan(), artifacts)
