@@ -30,7 +30,6 @@ from hatch_manta_release.core.defaults import (
 from hatch_manta_release.core.defaults import PRERELEASE_LABELS as DEFAULT_PRERELEASE_LABELS
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS, KNOWN_PYTHONS, Platform
-from hatch_manta_release.core.redaction import redact_url_credentials, url_has_credentials
 from hatch_manta_release.core.workflow_settings import WorkflowSettings, parse_workflow
 
 
@@ -809,11 +808,20 @@ def _optional_bool(table: Mapping[str, Any], key: str, path: str, default: bool 
     return value
 
 
+def _url_credentials(url: str) -> bool:
+    """``user:password@`` (or ``token@``) in a URL (the redaction module, only loaded when there is an ``@``)."""
+    from hatch_manta_release.core.redaction import url_has_credentials
+
+    return url_has_credentials(url)
+
+
 def _url(table: Mapping[str, Any], key: str, path: str, default: str) -> str:
     value = table.get(key, default)
     if not isinstance(value, str) or not re.fullmatch(r"(https?|file)://[^\s]+", value):
         raise _fail(path, value, "an http(s):// URL")
-    if url_has_credentials(value):
+    if "@" in value and _url_credentials(value):
+        from hatch_manta_release.core.redaction import redact_url_credentials
+
         raise ConfigError(
             f'[{TABLE}] {path} = "{redact_url_credentials(value)}": a URL must not hold credentials (user:password@)',
             f"remove them from the URL; the token goes in the variable that token-env of "
