@@ -219,9 +219,13 @@ def test_stale_files_are_reported(pure_project: Path, tmp_path: Path) -> None:
     dist = tmp_path / "out"
     dist.mkdir()
     (dist / "sample-0.9.0.tar.gz").write_bytes(b"old")
+    (dist / "other_project-0.9.0.tar.gz").write_bytes(b"not ours")
     result = cli(pure_project, "build", "--sdist-only", "--dist-dir", str(dist), tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "also holds files of other versions (sample-0.9.0.tar.gz)" in " ".join(result.stderr.split())
+    # issue 13: removed (and said), so check sees this release only; another project's file is left alone
+    assert "removed them" in " ".join(result.stderr.split())
+    assert not (dist / "sample-0.9.0.tar.gz").exists() and (dist / "other_project-0.9.0.tar.gz").exists()
 
 
 # ----------------------------------------------------------------------------- cibuildwheel

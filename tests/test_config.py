@@ -36,7 +36,8 @@ def test_defaults_are_the_reference_system() -> None:
     assert config.tag_prefix == "v"
     assert [p.name for p in config.platforms] == ["linux-x86_64", "macos-x86_64", "macos-arm64", "windows-amd64"]
     assert config.routes == Routes(prerelease="testpypi", final="pypi")
-    assert dict(config.repositories) == {
+    assert config.repositories["local"].dev_versions  # the built-in folder index (issue 15)
+    assert {name: repo for name, repo in config.repositories.items() if name != "local"} == {
         "testpypi": Repository(
             name="testpypi",
             upload_url="https://test.pypi.org/legacy/",
@@ -172,7 +173,7 @@ def test_config_is_immutable() -> None:
             mapping.update({"x": "y"})  # type: ignore[attr-defined]
     with pytest.raises(TypeError, match="read-only"):
         del config.repositories["pypi"]  # type: ignore[attr-defined]
-    assert set(config.repositories) == {"pypi", "testpypi"}
+    assert set(config.repositories) == {"local", "pypi", "testpypi"}
 
 
 def test_config_still_copies_pickles_hashes_and_serialises() -> None:
@@ -208,7 +209,7 @@ ERRORS = [
         {"repositories": {"pypi": {"token_env": "X"}}},
         "[tool.manta-release] unknown key repositories.pypi.token_env (did you mean 'token-env'?)",
         "allowed keys in repositories.pypi: upload-url, index-url, token-env, skip-existing, environment, "
-        "trusted-publishing, attestations",
+        "trusted-publishing, attestations, path, dev-versions",
     ),
     (
         {"repositories": {"testpypi": {"skip_existing": True}}},
@@ -258,7 +259,7 @@ ERRORS = [
     (
         {"repositories": {"pypi": "https://pypi.org"}},
         '[tool.manta-release] repositories.pypi = "https://pypi.org": expected a table with keys upload-url, '
-        "index-url, token-env, skip-existing, environment, trusted-publishing, attestations",
+        "index-url, token-env, skip-existing, environment, trusted-publishing, attestations, path, dev-versions",
         None,
     ),
     (
@@ -276,13 +277,13 @@ ERRORS = [
     # a route to a repository that is not defined
     (
         {"routes": {"final": "pypy"}},
-        "[tool.manta-release] routes.final = \"pypy\": expected a defined repository: pypi, testpypi "
+        "[tool.manta-release] routes.final = \"pypy\": expected a defined repository: local, pypi, testpypi "
         "(did you mean 'pypi'?)",
         None,
     ),
     (
         {"routes": {"prerelease": "staging"}},
-        '[tool.manta-release] routes.prerelease = "staging": expected a defined repository: pypi, testpypi',
+        '[tool.manta-release] routes.prerelease = "staging": expected a defined repository: local, pypi, testpypi',
         None,
     ),
     # a platform that is not known
@@ -396,7 +397,7 @@ def test_unknown_repository_lookup() -> None:
     with pytest.raises(ConfigError) as info:
         parse_config({}).repository("pypy")
     assert info.value.message == "unknown repository 'pypy'"
-    assert info.value.hint == "defined repositories: pypi, testpypi (did you mean 'pypi'?)"
+    assert info.value.hint == "defined repositories: local, pypi, testpypi (did you mean 'pypi'?)"
 
 
 # ----------------------------------------------------------------------------- pyproject.toml

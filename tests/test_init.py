@@ -421,3 +421,15 @@ def test_another_workflow_publishing_on_the_same_tags_is_named(tmp_path: Path) -
             "release.yaml line 16 (twine upload --skip-existing dist/*)") in said
     assert "ci.yml" not in said
     assert (path / WORKFLOW_PATH).exists()
+
+
+def test_git_archive_option_writes_the_archival_files(tmp_path: Path) -> None:
+    """issue 11: init can write .git_archival.txt and the .gitattributes line (git archive / Download ZIP)."""
+    path = fresh(tmp_path)
+    result = init_project(path, workflow=False, git_archive=True)
+    assert any(c.startswith("wrote .git_archival.txt") for c in result.changes)
+    assert any(c.startswith("wrote .gitattributes") for c in result.changes)
+    assert "$Format:" in (path / ".git_archival.txt").read_text()
+    assert ".git_archival.txt" in (path / ".gitattributes").read_text()
+    again = init_project(path, workflow=False, git_archive=True)
+    assert not any(c.startswith("wrote .git") for c in again.changes)  # idempotent

@@ -209,7 +209,7 @@ def test_unknown_repository_is_a_clean_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "error: unknown repository 'pypj'" in result.stderr
-    assert "defined repositories: pypi, testpypi (did you mean 'pypi'?)" in result.stderr
+    assert "defined repositories: local, pypi, testpypi (did you mean 'pypi'?)" in result.stderr
     assert result.stdout == ""
 
 
@@ -283,6 +283,20 @@ def test_multiline_output_values_use_a_delimiter() -> None:
     assert lines[1].startswith("two<<ghadelimiter_")
     delimiter = lines[1].split("<<", 1)[1]
     assert lines[2:] == ["line 1", "line 2", delimiter]
+
+
+def test_plan_says_which_tags_it_skipped(tmp_path: Path) -> None:
+    """issue 11: a prefix-matching tag that is no version is skipped by plan too, with the warning on
+    stderr (stdout stays JSON)."""
+    from tests.support.projects import git
+
+    project = make_project(tmp_path / "p", tag="v1.0.0")
+    commit(project, "one")
+    git(project, "tag", "v2-docs")
+    commit(project, "two")
+    result = manta(project, "plan", "--json")
+    assert json.loads(result.stdout)["version"].startswith("1.0.1.dev2")
+    assert "warning: tag 'v2-docs' has the unknown pre-release label 'docs': skipped" in " ".join(result.stderr.split())
 
 
 # ----------------------------------------------------------------------------- github-release and reuse (issue 12)

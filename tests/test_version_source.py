@@ -289,8 +289,8 @@ def test_config_error_is_one_clean_message(tmp_path: Path) -> None:
     project = make_project(tmp_path / "q", tag="v1.0.0", manta='[tool.manta-release.routes]\nfinal = "pypy"')
     stderr = clean_failure(hatchling(project, "version"))
     assert stderr.strip() == (
-        'manta-release: [tool.manta-release] routes.final = "pypy": expected a defined repository: pypi, testpypi '
-        "(did you mean 'pypi'?)"
+        'manta-release: [tool.manta-release] routes.final = "pypy": expected a defined repository: local, pypi, '
+        "testpypi (did you mean 'pypi'?)"
     )
 
 

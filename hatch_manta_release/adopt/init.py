@@ -52,7 +52,10 @@ class InitResult:
 
 
 class InitConflict(MantaError):
-    """init would replace settings the user chose; ``conflicts`` lists them."""
+    """init would replace settings the user chose; ``conflicts`` lists them.
+
+    Fix: re-run ``manta-release init --force`` to replace them, or make the changes by hand.
+    """
 
     def __init__(self, conflicts: list[str]) -> None:
         super().__init__(
@@ -334,8 +337,13 @@ def existing_tags(root: str | Path, labels: Any = None) -> ExistingTags:
     return ExistingTags(prefix, described, tag_style.next_release(version), str(version or "0"))
 
 
-def init_project(root: str | Path, *, force: bool = False, workflow: bool = True) -> InitResult:
-    """Adopt hatch-manta-release in the project at ``root``; writes nothing on a conflict."""
+def init_project(
+    root: str | Path, *, force: bool = False, workflow: bool = True, git_archive: bool = False
+) -> InitResult:
+    """Adopt hatch-manta-release in the project at ``root``; writes nothing on a conflict.
+
+    ``git_archive``: also write ``.git_archival.txt`` and its ``.gitattributes`` line (core/archive.py).
+    """
     root = Path(root)
     path = root / "pyproject.toml"
     try:
@@ -364,6 +372,11 @@ def init_project(root: str | Path, *, force: bool = False, workflow: bool = True
         with wf_path.open("w", encoding="utf-8", newline="\n") as f:
             f.write(rendered)
         result.changes.append(f"wrote {WORKFLOW_PATH}")
+    if git_archive:
+        from hatch_manta_release.core.archive import write_archival_files
+
+        for name in write_archival_files(root, project.config.tag_prefix):
+            result.changes.append(f"wrote {name} (git archive and Download ZIP builds carry the version)")
     return result
 
 

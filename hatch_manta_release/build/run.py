@@ -48,7 +48,7 @@ def run_build(project: Project, opts: BuildOptions, progress: Progress = ignore)
     with tempfile.TemporaryDirectory(prefix="manta-reuse-") as tmp:
         reused = _reuse(job, selected, Path(tmp)) if opts.wheels else None
         _build(job, selected, reused)
-    _note_stale(job)
+    _remove_stale(job)
     return report
 
 
@@ -185,21 +185,25 @@ def _prepare(dist: Path, *, clean: bool) -> None:
     dist.mkdir(parents=True, exist_ok=True)
 
 
-def _note_stale(job: Job) -> None:
-    """Files of other versions left in the dist folder: ``check`` would refuse them; say so now."""
+def _remove_stale(job: Job) -> None:
+    """Files of this project at other versions in the dist folder: ``check`` and ``publish`` would
+    refuse or skip them, and a CI artifact would carry them. Remove them, and say which."""
+    from hatch_manta_release.core.names import canonical_name
     from hatch_manta_release.dist.artifacts import read_artifact
 
     plan: Plan = job.plan
+    ours = canonical_name(plan.project)
     stale = []
     for path in sorted(job.dist.iterdir()):
         if path.is_file() and path.name.endswith((".whl", ".tar.gz")) and path not in job.report.produced:
             art = read_artifact(path)
-            if art.version and art.version != plan.version:
+            if art.version and art.version != plan.version and canonical_name(art.project) == ours:
+                path.unlink()
                 stale.append(path.name)
     if stale:
         job.report.notes.append(
             f"{_shown(job.dist, job.root.resolve())} also holds files of other versions ({', '.join(stale[:4])}"
-            f"{', …' if len(stale) > 4 else ''}): `manta-release check` will refuse them; rebuild with --clean"
+            f"{', …' if len(stale) > 4 else ''}): removed them, so check and publish see this release only"
         )
 
 

@@ -45,7 +45,12 @@ def ignore(event: Event) -> None:
 
 
 class BuildError(MantaError):
-    """A build step failed."""
+    """A build step failed (cibuildwheel, hatch, auditwheel, or the test of a built wheel).
+
+    Fix: read the tool's output above the message and run the same ``hatch run release:build``
+    locally (``-v`` shows every step; ``--builder native`` builds this machine's wheel without
+    containers).
+    """
 
 
 def require_module(module: str, package: str, why: str) -> None:

@@ -10,8 +10,14 @@ import click
 @click.command("init")
 @click.option("--force", is_flag=True, help="Replace conflicting settings and an edited workflow file.")
 @click.option("--no-workflow", is_flag=True, help="Only edit pyproject.toml; do not write the workflow.")
+@click.option(
+    "--git-archive",
+    is_flag=True,
+    help="Also write .git_archival.txt and its .gitattributes line, so `git archive` and GitHub's "
+    "Download ZIP carry the version (as hatch-vcs and setuptools-scm users ship).",
+)
 @click.pass_context
-def command(ctx: click.Context, force: bool, no_workflow: bool) -> None:
+def command(ctx: click.Context, force: bool, no_workflow: bool, git_archive: bool) -> None:
     """Add the adoption tables to pyproject.toml (keeping its formatting) and write the workflow.
 
     A hatch-vcs project is migrated (tag-pattern becomes tag-prefix, fallback-version stays, the
@@ -27,7 +33,9 @@ def command(ctx: click.Context, force: bool, no_workflow: bool) -> None:
 
     out = Output()
     try:
-        result = init_project(Path(ctx.obj["root"]), force=force, workflow=not no_workflow)
+        result = init_project(
+            Path(ctx.obj["root"]), force=force, workflow=not no_workflow, git_archive=git_archive
+        )
     except InitConflict as conflict:
         for item in conflict.conflicts:
             out.err.print(f"[red]conflict:[/] {escape(item)}", highlight=False)

@@ -66,6 +66,8 @@ def command(ctx: click.Context, as_json: bool, github_output: bool, repository: 
     plan = make_plan(project, repository=repository)
     reuse = reuse_decision(project, plan)
     out = Output()
+    for warning in plan.resolved.warnings if plan.resolved else ():
+        out.display_warning(warning, title="skipped tag")  # stderr: --json and --github-output stay clean
     if output_path:
         outputs = {**plan.github_outputs(), **workflow_outputs(project, plan, reuse)}
         append_to(Path(output_path), format_outputs(outputs), GITHUB_OUTPUT)

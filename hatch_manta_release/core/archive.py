@@ -12,16 +12,15 @@ ignored. Standard library only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 ARCHIVAL_FILE = ".git_archival.txt"
 GITATTRIBUTES_LINE = f"{ARCHIVAL_FILE}  export-subst"
 _DESCRIBE_NAME = re.compile(r"^(?P<tag>.+?)(?:-(?P<distance>\d+)-g(?P<sha>[0-9a-f]+))?$")
 
 
-@dataclass(frozen=True)
-class Archival:
+class Archival(NamedTuple):  # not a dataclass: cheaper to define, on every build
     """What a ``git archive`` recorded about its commit."""
 
     node: str  # the full sha, or "" when not recorded

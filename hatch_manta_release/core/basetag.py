@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from hatch_manta_release.core.config import Config
 from hatch_manta_release.core.errors import TagError
@@ -30,8 +30,7 @@ _RELEASE = re.compile(r"^(?:(?P<epoch>\d+)!)?(?P<release>\d+(?:\.\d+)*)")
 _FEW_COMMITS = 3
 
 
-@dataclass(frozen=True)
-class Base:
+class Base(NamedTuple):  # NamedTuples, not dataclasses: defined on every build, and cheaper
     """The tag a version is based on, HEAD's distance from it, and the tags skipped on the way."""
 
     tag: TagVersion | None

@@ -12,8 +12,10 @@ every build of every adopting project.
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from hatch_manta_release.core import defaults
@@ -100,6 +102,16 @@ class Repository:
     trusted_publishing: TrustedPublishing = False
     # PEP 740 publish attestations; None (unset): made whenever Trusted Publishing is used
     attestations: bool | None = None
+    path: str | None = None  # a folder index, as configured (``path = "…"``, relative to the project)
+    dev_versions: bool = False  # development versions (an untagged checkout) may be published here
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder of a folder index (a ``file://`` upload URL, or ``path``), else None."""
+        parts = urllib.parse.urlsplit(self.upload_url)
+        if parts.scheme != "file":
+            return None
+        return Path(urllib.parse.unquote(parts.path))
 
     @property
     def is_pypi_like(self) -> bool:
@@ -185,8 +197,17 @@ class Config:
         return self.repository(self.routes.for_channel(channel))
 
 
-def default_repositories() -> dict[str, Repository]:
+def folder_repository(name: str, path: str, root: Path | None, **fields: Any) -> Repository:
+    """A repository that is a folder: publish writes a static simple index there (``<folder>/simple/``)."""
+    folder = Path(path) if Path(path).is_absolute() else (root or Path.cwd()) / path
+    url = folder.resolve().as_uri() + "/"
+    return Repository(name=name, upload_url=url, index_url=url + "simple/", token_env=None, path=path, **fields)
+
+
+def default_repositories(root: Path | None = None) -> dict[str, Repository]:
+    """pypi and testpypi, and ``local``: a folder index in the project that takes development versions too."""
     return {
+        "local": folder_repository("local", defaults.LOCAL_INDEX, root, dev_versions=True),
         "testpypi": Repository(
             name="testpypi",
             upload_url=TESTPYPI_UPLOAD_URL,
@@ -236,7 +257,15 @@ def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) 
 
 
 REPO_KEYS = (
-    "upload-url", "index-url", "token-env", "skip-existing", "environment", "trusted-publishing", "attestations",
+    "upload-url",
+    "index-url",
+    "token-env",
+    "skip-existing",
+    "environment",
+    "trusted-publishing",
+    "attestations",
+    "path",
+    "dev-versions",
 )
 GITHUB_RELEASE_KEYS = ("when", "assets", "notes", "notes-file", "provenance")
 ROUTE_KEYS = ("prerelease", "final")
@@ -245,15 +274,23 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LABEL = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
-@dataclass
 class _Parsing:
     """What a validator may look at besides its own value: the whole table, the project's own
-    settings passed to :func:`parse_config`, and the fields already parsed (in table order)."""
+    settings passed to :func:`parse_config`, and the fields already parsed (in table order).
 
-    table: Mapping[str, Any]
-    requires_python: str | None
-    fallback_version: Any
-    fields: dict[str, Any] = field(default_factory=dict)
+    Plain classes here, not dataclasses: this module is imported on every build, and each
+    dataclass costs its generated methods at import time."""
+
+    __slots__ = ("fallback_version", "fields", "requires_python", "root", "table")
+
+    def __init__(
+        self, table: Mapping[str, Any], requires_python: str | None, fallback_version: Any, root: Path | None = None
+    ) -> None:
+        self.table = table
+        self.requires_python = requires_python
+        self.fallback_version = fallback_version
+        self.root = root  # the project's folder: where a repository's relative ``path`` starts
+        self.fields: dict[str, Any] = {}
 
 
 Validator = Callable[[Any, str, _Parsing], Any]
@@ -264,16 +301,25 @@ class _Fields(dict):  # type: ignore[type-arg]
     table beside the value for every OS)."""
 
 
-@dataclass(frozen=True)
 class _Key:
     """One row of the key table: the :class:`Config` field it fills, the validator that turns the
     user's value into it, and the default when the key is absent (a value, or a function of the
     parsing context for defaults that depend on the project)."""
 
-    attr: str
-    validate: Validator
-    default: Any = None
-    default_from: Callable[[_Parsing], Any] | None = None
+    __slots__ = ("attr", "default", "default_from", "validate")
+
+    def __init__(
+        self,
+        attr: str,
+        validate: Validator,
+        default: Any = None,
+        *,
+        default_from: Callable[[_Parsing], Any] | None = None,
+    ) -> None:
+        self.attr = attr
+        self.validate = validate
+        self.default = default
+        self.default_from = default_from
 
     def absent(self, ctx: _Parsing) -> Any:
         return self.default_from(ctx) if self.default_from is not None else self.default
@@ -458,7 +504,7 @@ def _env_name(value: Any, key: str, ctx: _Parsing) -> str:
 
 
 def _repositories(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
-    return FrozenDict(_parse_repositories(value))
+    return FrozenDict(_parse_repositories(value, ctx.root))
 
 
 def _routes(value: Any, key: str, ctx: _Parsing) -> Routes:
@@ -521,7 +567,9 @@ KEYS: dict[str, _Key] = {
         "prerelease_labels", _prerelease_labels, default_from=lambda ctx: FrozenDict(DEFAULT_PRERELEASE_LABELS)
     ),
     "numeric-suffix": _Key("numeric_suffix", _one_of(*PEP440_SEGMENTS), defaults.NUMERIC_SUFFIX),
-    "repositories": _Key("repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories())),
+    "repositories": _Key(
+        "repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories(ctx.root))
+    ),
     "routes": _Key("routes", _routes, default_from=lambda ctx: Routes()),
     "env-name": _Key("env_name", _env_name, defaults.ENV_NAME),
     "workflow": _Key("workflow", _workflow, default_from=lambda ctx: WorkflowSettings()),
@@ -539,16 +587,18 @@ def parse_config(
     requires_python: str | None = None,
     fallback_version: Any = None,
     expand_pythons: bool = True,
+    root: Path | None = None,
 ) -> Config:
     """Validate a ``[tool.manta-release]`` mapping into a :class:`Config`, one row of
     :data:`KEYS` per key.
 
-    ``expand_pythons=False`` leaves ``pythons`` empty (see :func:`load_config`).
+    ``expand_pythons=False`` leaves ``pythons`` empty (see :func:`load_config`); ``root`` is where a
+    folder repository's relative ``path`` starts (the current folder when None).
     """
     if not isinstance(table, dict):
         raise ConfigError(f"[{TABLE}] must be a table, got {type(table).__name__}")
     _check_keys(table, TOP_KEYS, "")
-    ctx = _Parsing(table, requires_python, fallback_version)
+    ctx = _Parsing(table, requires_python, fallback_version, root)
     for key, row in KEYS.items():
         value = row.validate(table[key], key, ctx) if key in table else row.absent(ctx)
         if isinstance(value, _Fields):
@@ -619,23 +669,28 @@ def _pythons(spec: str, path: str) -> tuple[str, ...]:
     return selected
 
 
-def _parse_repositories(raw: Any) -> dict[str, Repository]:
+def _parse_repositories(raw: Any, root: Path | None = None) -> dict[str, Repository]:
     """The default repositories, each overridden key by key, plus the user's new ones."""
     if not isinstance(raw, dict):
         raise _fail("repositories", raw, "a table of repository tables")
-    repositories = default_repositories()
+    repositories = default_repositories(root)
     for name, repo_table in raw.items():
-        repositories[name] = _parse_repository(name, repo_table, repositories.get(name))
+        repositories[name] = _parse_repository(name, repo_table, repositories.get(name), root)
     return repositories
 
 
-def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Repository:
+def _parse_repository(name: str, repo_table: Any, base: Repository | None, root: Path | None = None) -> Repository:
     path = f"repositories.{name}"
     if not _NAME.match(name):
         raise _fail(path, name, "a repository name of letters, digits, - _ .")
     if not isinstance(repo_table, dict):
         raise _fail(path, repo_table, f"a table with keys {', '.join(REPO_KEYS)}")
     _check_keys(repo_table, REPO_KEYS, path)
+    folder = _folder(name, repo_table, base, root)
+    if folder is not None:
+        base, repo_table = folder, {k: v for k, v in repo_table.items() if k not in ("upload-url", "path")}
+    elif base is not None and base.path is not None:
+        base = None  # a built-in folder repository (local) given a server's URLs: a new repository by that name
     if base is None:
         missing = [k for k in ("upload-url", "index-url") if k not in repo_table]
         if missing:
@@ -659,6 +714,9 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Re
     if trusted not in (True, False, "auto"):
         raise _fail(f"{path}.trusted-publishing", trusted, 'true, false or "auto"')
     attestations = _optional_bool(repo_table, "attestations", path, base.attestations)
+    dev_versions = repo_table.get("dev-versions", base.dev_versions)
+    if not isinstance(dev_versions, bool):
+        raise _fail(f"{path}.dev-versions", dev_versions, "true or false")
     return replace(
         base,
         upload_url=upload_url,
@@ -668,6 +726,40 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None) -> Re
         environment=environment or None,
         trusted_publishing=trusted,
         attestations=attestations,
+        dev_versions=dev_versions,
+    )
+
+
+def _folder(name: str, repo_table: Mapping[str, Any], base: Repository | None, root: Path | None) -> Repository | None:
+    """A folder index from ``path = "…"`` or ``upload-url = "file:///…"``; its index-url is ``<folder>/simple/``."""
+    where = f"repositories.{name}"
+    upload = repo_table.get("upload-url")
+    if "path" in repo_table and upload is not None:
+        raise ConfigError(
+            f"[{TABLE}] {where}: path and upload-url both set",
+            "a folder index takes path (or a file:// upload-url); an index server takes upload-url and index-url",
+        )
+    if "path" in repo_table:
+        folder = repo_table["path"]
+        if not isinstance(folder, str) or not folder.strip():
+            raise _fail(f"{where}.path", folder, "a folder, relative to the project (or absolute)")
+    elif isinstance(upload, str) and upload.startswith("file:"):
+        folder = urllib.parse.unquote(urllib.parse.urlsplit(upload).path)
+        if not upload.startswith("file:///") or not folder:
+            raise _fail(f"{where}.upload-url", upload, 'a file:///absolute/folder URL (or path = "folder")')
+    elif base is not None and base.path is not None and upload is None:
+        folder = base.path  # a built-in folder repository, other keys overridden
+    else:
+        return None
+    repository = folder_repository(name, folder, root)
+    index = repo_table.get("index-url")
+    if index is not None and str(index).rstrip("/") + "/" != repository.index_url:
+        raise _fail(f"{where}.index-url", index, f"{repository.index_url} (a folder index is read where it is "
+                    "written: leave index-url out)")
+    if base is None:
+        return repository
+    return replace(
+        repository, skip_existing=base.skip_existing, dev_versions=base.dev_versions, environment=base.environment
     )
 
 

@@ -23,6 +23,10 @@ PYPI_INDEX_URL: Final = "https://pypi.org/simple/"
 TESTPYPI_UPLOAD_URL: Final = "https://test.pypi.org/legacy/"
 TESTPYPI_INDEX_URL: Final = "https://test.pypi.org/simple/"
 
+# The built-in ``local`` repository: a folder index inside the project (under dist/, which hatchling
+# leaves out of every sdist and most projects git-ignore), for rehearsing a release offline.
+LOCAL_INDEX: Final = "dist/index"
+
 PRERELEASE_ROUTE: Final = "testpypi"
 FINAL_ROUTE: Final = "pypi"
 

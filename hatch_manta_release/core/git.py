@@ -17,6 +17,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from hatch_manta_release.core.errors import GitError
 
@@ -35,8 +36,7 @@ class Describe:
     shallow: bool = False
 
 
-@dataclass(frozen=True)
-class TagRef:
+class TagRef(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass, on every build
     """A tag whose name matches the release-tag pattern, and the commit it points at."""
 
     name: str
@@ -79,7 +79,11 @@ def commit_epoch(root: str | Path) -> str | None:
 
 
 class NoHistoryError(GitError):
-    """No git history to read at all (not a checkout, or no commit yet): fallback-version applies."""
+    """No git history to read at all (not a checkout, or no commit yet): fallback-version applies.
+
+    Fix: build from a git clone, or set ``fallback-version = "0.0.0"`` in ``[tool.hatch.version]``
+    for trees without git (a fallback version is never published).
+    """
 
 
 def tag_glob(prefix: str) -> str:

@@ -67,7 +67,7 @@ class Plan:
     version: str
     tag: str | None
     channel: str  # "prerelease" or "final"
-    publish: bool  # only a clean commit exactly on a release tag publishes
+    publish: bool  # only a clean commit exactly on a release tag publishes (any build to a dev-versions repository)
     reason: str  # why (not) publishing, in words
     repository: Repository
     pure_python: bool
@@ -344,11 +344,15 @@ def make_plan(project: Project, *, repository: str | None = None) -> Plan:
     resolved = resolve_version(root, config)
     routed = config.routes.for_channel(resolved.channel)
     repo = config.repository(repository or routed)
+    publish = resolved.is_release or repo.dev_versions
     if resolved.is_release:
         kind = "pre-release" if resolved.channel == "prerelease" else "final release"
         reason = f"{resolved.tag.tag if resolved.tag else f'version {resolved.version}'} is a {kind}"
         if resolved.tag and resolved.tag.note:
             reason += f"; {resolved.tag.note}"  # `v1.0.0-1`: say which reading routed it
+    elif repo.dev_versions:
+        reason = (f"{resolved.version} is a development build ({resolved.explanation}); {repo.name} takes "
+                  "development versions (dev-versions = true)")
     elif resolved.source == "fallback":
         reason = "no release tag: a build only, nothing is published"
     elif resolved.source == "environment":
@@ -364,7 +368,7 @@ def make_plan(project: Project, *, repository: str | None = None) -> Plan:
         version=version,
         tag=resolved.tag.tag if resolved.tag and resolved.is_release else None,
         channel=resolved.channel,
-        publish=resolved.is_release,
+        publish=publish,
         reason=reason,
         repository=repo,
         pure_python=pure,

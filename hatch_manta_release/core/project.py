@@ -16,7 +16,6 @@ from typing import Any
 from hatch_manta_release.core.config import Config, _did_you_mean, parse_config
 from hatch_manta_release.core.defaults import TABLE
 from hatch_manta_release.core.errors import ConfigError
-from hatch_manta_release.core.names import filename_part
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,6 +38,8 @@ class ProjectInfo:
 
     @property
     def import_name(self) -> str:
+        from hatch_manta_release.core.names import filename_part  # not needed to build: imported here
+
         return filename_part(self.name)
 
 
@@ -147,6 +148,7 @@ def _config(info: ProjectInfo, data: Mapping[str, Any], for_version_source: bool
         requires_python=info.requires_python,
         fallback_version=info.hatch_version.get("fallback-version"),
         expand_pythons=not for_version_source,
+        root=info.root,
     )
 
 

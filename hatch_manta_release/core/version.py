@@ -11,15 +11,18 @@ import datetime
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
-from hatch_manta_release.core.archive import Archival, read_archival, sdist_version
 from hatch_manta_release.core.basetag import choose_base, highest, map_tags, skipped_warnings
 from hatch_manta_release.core.config import Config
 from hatch_manta_release.core.errors import GitError, MantaError
 from hatch_manta_release.core.git import Describe, NoHistoryError, describe, nearest_tag_any, tag_glob
 from hatch_manta_release.core.tags import Channel, TagVersion, channel_of, development_version
+
+if TYPE_CHECKING:
+    from hatch_manta_release.core.archive import Archival
 
 # Set by `manta-release build` for every build it starts (cibuildwheel passes it into its
 # containers), so every wheel of one release carries the planned version even where git is absent.
@@ -55,7 +58,7 @@ def resolve_version(root: str | Path, config: Config) -> ResolvedVersion:
     forced = _forced_version()
     if forced is not None:
         return forced
-    from_sdist = sdist_version(root)
+    from_sdist = _sdist_version(root)
     if from_sdist is not None:
         # An unpacked sdist: hatchling's own builds read PKG-INFO; `hatchling version` asks us.
         return ResolvedVersion(_parse_version(from_sdist, "PKG-INFO"), "sdist", f"PKG-INFO says {from_sdist}")
@@ -69,6 +72,14 @@ def resolve_version(root: str | Path, config: Config) -> ResolvedVersion:
     if base.tag is None:
         return replace(_without_tag(state, config, root, base.skipped), warnings=base.warnings)
     return _from_base(base.tag, base.distance, state, base.warnings)
+
+
+def _sdist_version(root: str | Path) -> str | None:
+    if not (Path(root) / "PKG-INFO").is_file():
+        return None  # a checkout: the archive module is not even imported (the version source is light)
+    from hatch_manta_release.core.archive import sdist_version
+
+    return sdist_version(root)
 
 
 def _forced_version() -> ResolvedVersion | None:
@@ -128,6 +139,8 @@ def _without_history(root: str | Path, config: Config, error: NoHistoryError) ->
 
     A download without .git (GitHub's "Download ZIP", git archive, a Docker COPY) or a repository
     with no commit yet: hatch-vcs users expect .git_archival.txt, then fallback-version, here."""
+    from hatch_manta_release.core.archive import read_archival
+
     archived = read_archival(root, config.tag_prefix)
     if archived is not None:
         resolved = _from_archival(archived, config)

@@ -24,12 +24,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hatch_manta_release.core.names import canonical_name
 from packaging.version import InvalidVersion, Version
 
 from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.core.findings import Finding, Level
 from hatch_manta_release.core.invocation import command_form
+from hatch_manta_release.core.names import canonical_name
 from hatch_manta_release.dist.artifacts import Artifact, read_metadata
 
 if TYPE_CHECKING:
@@ -128,7 +128,11 @@ class CheckReport:
 
 
 class CheckFailed(MantaError):
-    """``dist/`` does not hold the release the plan describes."""
+    """``dist/`` does not hold the release the plan describes.
+
+    Fix: rebuild what the message lists (``hatch run release:build``) or download every
+    platform's artifacts into ``dist/``; ``--allow-missing`` makes a partial release deliberate.
+    """
 
 
 # ----------------------------------------------------------------------------- the checks
@@ -155,7 +159,8 @@ def check_dist(
     else:
         report.platforms = tuple(p if isinstance(p, str) else p.name for p in platforms)
     if not artifacts:
-        report.findings.append(Finding("error", "no wheels or sdists in dist/", f"build first: `{command_form('build')}`"))
+        build_first = f"build first: `{command_form('build')}`"
+        report.findings.append(Finding("error", "no wheels or sdists in dist/", build_first))
     usable: list[Artifact] = []
     for artifact in artifacts:
         found, counts = _file_findings(plan, artifact)
@@ -204,7 +209,7 @@ def _version_findings(plan: Plan, artifact: Artifact) -> list[Finding]:
                 "the planned version",
                 name,
             ))
-    if version.local is not None:
+    if version.local is not None and not plan.repository.dev_versions:  # a dev-versions folder takes them
         pypi_like, index = plan.repository.is_pypi_like, plan.repository.name
         findings.append(Finding(
             "error" if pypi_like else "warning",

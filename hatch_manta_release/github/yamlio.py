@@ -26,7 +26,11 @@ from hatch_manta_release.core.errors import MantaError
 
 
 class WorkflowYAMLError(MantaError):
-    """A workflow file that is not valid YAML."""
+    """A workflow file that is not valid YAML.
+
+    Fix: correct the file at the line the message names, or regenerate it from the configuration
+    (``hatch run release:workflow``).
+    """
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,11 @@ Send = Callable[["Artifact"], "UploadResult"]
 def default_jobs(upload_url: str) -> int:
     """Parallel uploads: 4 to a remote index (uploads wait on the network); on a loopback index, which
     parses uploads on this machine's own CPUs, about half as many as there are CPUs (measured: 2 is fastest on 2
-    cores against pypiserver, 4 is slower than 1)."""
-    host = (urllib.parse.urlsplit(upload_url).hostname or "").lower()
+    cores against pypiserver, 4 is slower than 1). A folder index is written one file at a time."""
+    parts = urllib.parse.urlsplit(upload_url)
+    if parts.scheme == "file":
+        return 1
+    host = (parts.hostname or "").lower()
     if host in ("localhost", "::1") or host.startswith("127."):
         return max(1, min(4, (os.cpu_count() or 2) // 2 + 1))
     return 4

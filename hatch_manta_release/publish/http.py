@@ -1,5 +1,9 @@
 """A few lines of stdlib HTTP for the index query and Trusted Publishing (uploads go through twine).
 
+A ``file://`` GET reads a folder index as a static web server would serve it (``index.json`` when
+PEP 691 JSON is asked for and is there, else ``index.html``; 404 when absent), so the one index
+reader reads a folder index and an index server alike.
+
 Redirects are not followed for POSTs (a token exchange that is redirected goes to a wrong URL), nor
 to anything but http(s). A redirect to another origin (scheme, host, port) drops ``Authorization``
 (and ``Cookie``), as requests does: urllib's own handler copies every header to wherever the server
@@ -94,6 +98,8 @@ def request(
     """Send one request; any HTTP status is a :class:`Response`, network failures raise ``OSError``."""
     all_headers = {"User-Agent": USER_AGENT}
     all_headers.update(headers or {})
+    if url.startswith("file:") and method == "GET":
+        return read_folder(url, all_headers.get("Accept", ""))
     if not url.startswith(("http://", "https://")):
         raise ConnectionError(f"not an http(s) URL: {url}")
     req = urllib.request.Request(url, data=data, headers=all_headers, method=method)  # noqa: S310 - checked above
@@ -127,3 +133,23 @@ def request(
         if isinstance(reason, OSError):
             raise reason from None
         raise ConnectionError(str(reason)) from None
+
+
+def read_folder(url: str, accept: str = "") -> Response:
+    """GET of a ``file://`` URL, answered as a static web server answers: a folder gives its ``index.json``
+    (when the client accepts PEP 691 JSON) or ``index.html``; what is not there is a 404."""
+    import pathlib
+
+    path = pathlib.Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
+    candidates = [path]
+    if path.is_dir():
+        names = ["index.json", "index.html"] if "application/vnd.pypi.simple.v1+json" in accept else ["index.html"]
+        candidates = [path / name for name in names]
+    for candidate in candidates:
+        try:
+            body = candidate.read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            continue
+        kind = "application/vnd.pypi.simple.v1+json" if candidate.suffix == ".json" else "text/html"
+        return Response(200, "OK", url, body, {"content-type": kind})
+    return Response(404, "Not Found", url, b"", {"content-type": "text/plain"})

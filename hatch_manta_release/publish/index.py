@@ -31,7 +31,11 @@ class IndexFile:
 
 
 class IndexReadError(MantaError):
-    """The index answered the simple-API query with an unexpected status (``response``)."""
+    """The index answered the simple-API query with an unexpected status (``response``).
+
+    Fix: check ``index-url`` of the repository (its simple API, read to skip files already
+    published) and that the index is reachable from here.
+    """
 
     def __init__(self, response: Response, hint: str = "") -> None:
         super().__init__(f"{response.url} answered {response.status} {response.reason}", hint)

@@ -32,7 +32,14 @@ CLAIMS_SHOWN = ("sub", "repository", "repository_owner", "workflow_ref", "job_wo
 
 
 class TrustedPublishingError(MantaError):
-    pass
+    """Trusted Publishing (OIDC) gave no upload token: the job cannot get an identity token
+    (outside GitHub Actions, no ``id-token: write``, a pull request from a fork), or the index
+    refused the identity it was shown.
+
+    Fix: register the publisher on that index with the exact owner, repository, workflow file
+    (``release.yml``) and environment, and regenerate the workflow (``hatch run release:workflow``)
+    so the publish job has ``id-token: write``; or set ``token-env`` and use a token.
+    """
 
 
 def index_base(upload_url: str) -> str:

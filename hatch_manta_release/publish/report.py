@@ -90,7 +90,12 @@ class PublishReport:
 
 
 class PublishError(MantaError):
-    """Publishing stopped; ``report`` (when set) says what landed, for the summary shown above the error."""
+    """Publishing stopped; ``report`` (when set) says what landed, for the summary shown above the error.
+
+    Fix: fix what the message names (the token, a file that differs from the index's copy, an
+    unreachable index) and run ``publish`` again: files already on the index are skipped, so a
+    re-run finishes the release.
+    """
 
     def __init__(
         self, message: str, hint: str | None = None, *, report: PublishReport | None = None, detail: str = ""

@@ -6,13 +6,14 @@ The stages, each a method of :class:`_Run`:
    ``--repository`` overrides, and says so); an untagged or dirty build never publishes;
 2. dist - ``dist/`` is read and checked against the plan (every platform present, every file of this
    version) unless ``--allow-missing`` / ``--no-check``;
-3. credentials - ``token-env`` or Trusted Publishing (:mod:`.credentials`);
+3. credentials - ``token-env`` or Trusted Publishing (:mod:`.credentials`); none for a folder index;
 4. compare - one simple-API query says what the index already has; :mod:`.decide` (pure) skips
    identical files and finds conflicts: a different file under a published name stops everything
    on a production repository (nothing is uploaded), and is a loud warning on one with
    ``skip-existing = true``;
 5. upload - wheels first (in parallel, ``--jobs``), the sdist last and only when every wheel landed
-   (:mod:`.batch`); transient failures are retried with backoff (:mod:`.upload`);
+   (:mod:`.batch`); transient failures are retried with backoff (:mod:`.upload`); to a folder index
+   (``path = "…"`` or a ``file://`` upload-url) the files are written in place (:mod:`.folder`);
 6. reconcile - after a failure the index is asked once what really landed, and the error says which
    files are there and which are not: a re-run finishes the release.
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from hatch_manta_release.core.errors import MantaError
@@ -175,6 +176,10 @@ class _Run:
         """The credential (in a dry run a missing one is reported, not fatal)."""
         from hatch_manta_release.publish.credentials import resolve_credentials
 
+        if self.repo.folder is not None:
+            self.messages.info(f"credentials: none needed: {self.repo.name} is a folder ({self.repo.folder})")
+            self.ctx = Context(self.repo, self.plan.project, self.plan.version, "no credentials")
+            return None
         try:
             credentials = resolve_credentials(
                 self.repo,
@@ -272,9 +277,14 @@ class _Run:
     # 5. upload, 6. reconcile
     def upload(self, report: PublishReport, files: list[Artifact], credentials: Credentials | None) -> None:
         from hatch_manta_release.publish.batch import Batch, default_jobs
+        from hatch_manta_release.publish.folder import FolderSender
         from hatch_manta_release.publish.upload import HttpSender
 
-        sender = HttpSender(self.repo, credentials, self.ctx, self.options, confirm=self._confirmer(credentials))
+        sender: FolderSender | HttpSender
+        if self.repo.folder is not None:
+            sender = FolderSender(self.repo.folder, self.plan.project)
+        else:
+            sender = HttpSender(self.repo, credentials, self.ctx, self.options, confirm=self._confirmer(credentials))
         try:
             Batch(report.outcomes, sender.send, self.messages).run(
                 files, self.options.jobs or default_jobs(self.repo.upload_url)
@@ -288,7 +298,9 @@ class _Run:
             self._stamp(report)
             raise _incomplete(report)
 
-    def _confirmer(self, credentials: Credentials | None):  # type: ignore[no-untyped-def]
+    def _confirmer(self, credentials: Credentials | None) -> Callable[[str], str | None]:
+        """The index's sha256 for a file name: how an upload answered "file exists" is confirmed as landed."""
+
         def confirm(filename: str) -> str | None:
             found = existing_files(self.repo.index_url, self.plan.project, auth=_auth(credentials), timeout=30)
             entry = found.get(filename)

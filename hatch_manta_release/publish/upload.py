@@ -63,7 +63,11 @@ class UploadResult:
 
 
 class FormError(MantaError):
-    """twine refused to read the file (broken metadata, unsupported Metadata-Version)."""
+    """twine refused to read the file (broken metadata, unsupported Metadata-Version).
+
+    Fix: rebuild the file (``manta-release build``) and run ``manta-release check``; twine 7 or
+    later reads the Metadata-Version 2.5 that hatchling 1.30 writes.
+    """
 
 
 def read_package(path: Path) -> PackageFile:

@@ -62,10 +62,28 @@ def no_token_in_test_output(capsys: pytest.CaptureFixture[str]):  # type: ignore
     assert_no_token(captured.out, captured.err)
 
 
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without GitHub, pip, twine or token settings (a folder index needs none)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GITHUB_", "ACTIONS_", "TWINE_", "PIP_", "UV_", TEST_VAR, PROD_VAR, "RUNNER_"))
+    }
+    env.update({"NO_COLOR": "1", "COLUMNS": "250"})
+    env.update(extra)
+    return env
+
+
 def publish(release: Release, *args: str, env: dict[str, str] | None = None, rc: int | None = 0,
             timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return publish_at(release.project, *args, env=env or release.env(), rc=rc, timeout=timeout)
+
+
+def publish_at(project: Path, *args: str, env: dict[str, str] | None = None, rc: int | None = 0,
+               timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``manta-release publish`` in ``project`` (a child process); fails the test on a leaked token or ``rc``."""
     cmd = [sys.executable, "-m", "hatch_manta_release", "publish", *args]
-    result = subprocess.run(cmd, cwd=release.project, env=env or release.env(), capture_output=True, text=True,
+    result = subprocess.run(cmd, cwd=project, env=env or clean_env(), capture_output=True, text=True,
                             timeout=timeout, check=False)
     assert_no_token(result.stdout, result.stderr)
     if rc is not None:
@@ -86,11 +104,12 @@ def make_release(tmp_path: Path, tag: str, *, name: str = "sample-pkg", manta: s
     return Release(project, test, prod, name)
 
 
-def build(release: Release, *targets: str) -> list[str]:
+def build(release: Release | Path, *targets: str) -> list[str]:
     """A real build of the sample project (hatchling, with this checkout's version source)."""
+    project = release if isinstance(release, Path) else release.project
     args = [arg for t in (targets or ("sdist", "wheel")) for arg in ("-t", t)]
-    run([sys.executable, "-m", "hatchling", "build", *args], cwd=release.project)
-    return sorted(p.name for p in release.dist.iterdir())
+    run([sys.executable, "-m", "hatchling", "build", *args], cwd=project)
+    return sorted(p.name for p in (project / "dist").iterdir() if p.is_file())
 
 
 def platform_wheels(release: Release, version: str, pythons: tuple[str, ...], size: int = 0) -> list[Path]:
