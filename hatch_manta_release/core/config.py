@@ -78,13 +78,15 @@ ReleaseNotes = Literal["generated", "changelog", "none"]
 class GitHubRelease:
     """``[tool.manta-release.github-release]``: which tags get a GitHub Release (``when``: finals, as the
     reference system; every release tag; never), the files attached besides dist/ (``assets``, globs
-    relative to the project), and the notes (GitHub's generated notes, the version's section of
-    ``notes-file``, or none)."""
+    relative to the project), the notes (GitHub's generated notes, the version's section of
+    ``notes-file``, or none), and ``provenance``: whether the workflow's github-release job makes GitHub
+    artifact attestations of the assets (SLSA build provenance; ``id-token``/``attestations: write`` there)."""
 
     when: GitHubReleaseWhen = "final"
     assets: tuple[str, ...] = ()
     notes: ReleaseNotes = "generated"
     notes_file: str = "CHANGELOG.md"
+    provenance: bool = False  # the workflow's github-release job attests the assets (actions/attest-build-provenance)
 
 
 @dataclass(frozen=True)
@@ -271,7 +273,7 @@ REPO_KEYS = (
     "dev-versions",
     "index-auth",
 )
-GITHUB_RELEASE_KEYS = ("when", "assets", "notes", "notes-file")
+GITHUB_RELEASE_KEYS = ("when", "assets", "notes", "notes-file", "provenance")
 ROUTE_KEYS = ("prerelease", "final")
 # Values that reach the generated YAML or a shell: always ``fullmatch`` (``$`` also matches before a final newline).
 _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
@@ -571,7 +573,8 @@ def _github_release(value: Any, key: str, ctx: _Parsing) -> GitHubRelease:
     if notes_file is not None and notes != "changelog":
         raise ConfigError(f'[{TABLE}] {key}.notes-file is set but {key}.notes = "{notes}"',
                           f'remove notes-file, or set notes = "changelog" in [{TABLE}.{key}]')
-    return GitHubRelease(when, assets, notes, notes_file or defaults_.notes_file)  # type: ignore[arg-type]
+    provenance = _boolean(value["provenance"], f"{key}.provenance", ctx) if "provenance" in value else False
+    return GitHubRelease(when, assets, notes, notes_file or defaults_.notes_file, provenance)  # type: ignore[arg-type]
 
 
 # The key table, in the order keys are validated (so the first error reported is stable).
