@@ -204,8 +204,12 @@ def table_anchor(table: str) -> str:
 
 
 def example_table(key: str) -> str:
-    """The table header an example is written under (a repository key on ``pypi``)."""
-    return _table_of(key).replace("<name>", "pypi")
+    """The table header an example is written under: a repository key on ``pypi``, unless the key's
+    words name the repository of their example (``example_repository``)."""
+    from hatch_manta_release.core import config
+
+    repository = config.KEY_SPECS.get(key, {}).get("example_repository", "pypi")
+    return _table_of(key).replace("<name>", repository)
 
 
 def anchor(key: str) -> str:

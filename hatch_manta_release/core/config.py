@@ -684,8 +684,10 @@ KEYS: dict[str, _Key] = {
 TOP_KEYS = tuple(KEYS)
 
 # The words of the sub-tables' keys, by dotted path (``repositories.<name>.token-env``): the same
-# fields as a :class:`_Key` row's words. The keys themselves are REPO_KEYS, ROUTE_KEYS,
-# GITHUB_RELEASE_KEYS and workflow_settings.KEYS (whose words live beside them there).
+# fields as a :class:`_Key` row's words, and for a repository key the repository its example is
+# written for where ``pypi`` would make a poor one (``example_repository``). The keys themselves
+# are REPO_KEYS, ROUTE_KEYS, GITHUB_RELEASE_KEYS and workflow_settings.KEYS (whose words live
+# beside them there).
 _BOOL = "`true` or `false`"
 KEY_SPECS: dict[str, dict[str, str]] = {
     f"{REPO}.upload-url": dict(
@@ -698,8 +700,7 @@ KEY_SPECS: dict[str, dict[str, str]] = {
             "(leave it out)"),
     f"{REPO}.token-env": dict(
         type="string", allowed="an environment variable name", example='"PYPI_API_TOKEN"',
-        doc="the variable holding the upload token; read from the environment only, never printed, never "
-            "given to a child process"),
+        doc="the variable holding the upload token; read from the environment only, never printed"),
     f"{REPO}.skip-existing": dict(
         type="bool", allowed=_BOOL, example="true",
         doc="a *different* file under a name the index already has: a warning instead of an error "
@@ -718,11 +719,12 @@ KEY_SPECS: dict[str, dict[str, str]] = {
         default_note="unset: made with Trusted Publishing"),
     f"{REPO}.path": dict(
         type="string", allowed="a folder, relative to the project (or absolute)", example='"../wheelhouse"',
+        example_repository="wheelhouse",
         doc="makes the repository a folder index: `publish` writes a static simple index there "
             "(`<folder>/simple/`, HTML and JSON) that `pip install --index-url file://…/simple/` reads; "
             "no token, no upload-url or index-url"),
     f"{REPO}.dev-versions": dict(
-        type="bool", allowed=_BOOL, example="true",
+        type="bool", allowed=_BOOL, example="false", example_repository="local",
         doc="development versions (an untagged or dirty checkout, a fallback-version) may be published here, "
             "local versions included; PyPI and TestPyPI refuse local versions"),
     "routes.prerelease": dict(
