@@ -30,6 +30,7 @@ from hatch_manta_release.core.defaults import (
 from hatch_manta_release.core.defaults import PRERELEASE_LABELS as DEFAULT_PRERELEASE_LABELS
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS, KNOWN_PYTHONS, Platform
+from hatch_manta_release.core.workflow_settings import KEY_SPECS as WORKFLOW_KEY_SPECS
 from hatch_manta_release.core.workflow_settings import WorkflowSettings, parse_workflow
 
 
@@ -61,6 +62,7 @@ class FrozenDict(dict):  # type: ignore[type-arg]
 
 TrustedPublishing = Literal[True, False, "auto"]
 Builder = Literal["cibuildwheel", "native"]
+BUILDERS = ("cibuildwheel", "native")  # Builder's values, for the validator and the reference
 OS_NAMES = ("linux", "macos", "windows")
 WheelKind = Literal["pure", "cpython", "abi3", "platform"]
 # What each kind of wheel is, in the words the docs and errors use.
@@ -72,6 +74,8 @@ WHEEL_KINDS: dict[str, str] = {
 }
 GitHubReleaseWhen = Literal["final", "always", "never"]
 ReleaseNotes = Literal["generated", "changelog", "none"]
+RELEASE_WHEN = ("final", "always", "never")  # GitHubReleaseWhen's values
+RELEASE_NOTES = ("generated", "changelog", "none")  # ReleaseNotes' values
 
 
 @dataclass(frozen=True)
@@ -313,10 +317,14 @@ class _Fields(dict):  # type: ignore[type-arg]
 
 class _Key:
     """One row of the key table: the :class:`Config` field it fills, the validator that turns the
-    user's value into it, and the default when the key is absent (a value, or a function of the
-    parsing context for defaults that depend on the project)."""
+    user's value into it, the default when the key is absent (a value, or a function of the
+    parsing context for defaults that depend on the project), and the words the configuration
+    reference prints for it (``docs/gen/config_ref.py``): its ``type``, the ``allowed`` values, an
+    ``example`` (a TOML value the docs tests feed back to :func:`parse_config`), what it does
+    (``doc``) and, for a default that is derived rather than a constant, ``default_note``
+    (``{default}`` stands for the code's value)."""
 
-    __slots__ = ("attr", "default", "default_from", "validate")
+    __slots__ = ("allowed", "attr", "default", "default_from", "default_note", "doc", "example", "type", "validate")
 
     def __init__(
         self,
@@ -325,11 +333,21 @@ class _Key:
         default: Any = None,
         *,
         default_from: Callable[[_Parsing], Any] | None = None,
+        type: str = "",  # the name of the reference's column
+        allowed: str = "",
+        example: str = "",
+        doc: str = "",
+        default_note: str = "",
     ) -> None:
         self.attr = attr
         self.validate = validate
         self.default = default
         self.default_from = default_from
+        self.type = type
+        self.allowed = allowed
+        self.example = example
+        self.doc = doc
+        self.default_note = default_note
 
     def absent(self, ctx: _Parsing) -> Any:
         return self.default_from(ctx) if self.default_from is not None else self.default
@@ -562,14 +580,14 @@ def _github_release(value: Any, key: str, ctx: _Parsing) -> GitHubRelease:
         raise _fail(key, value, f"a table with keys {', '.join(GITHUB_RELEASE_KEYS)}")
     _check_keys(value, GITHUB_RELEASE_KEYS, key)
     defaults_ = GitHubRelease()
-    when = _one_of("final", "always", "never")(value["when"], f"{key}.when", ctx) if "when" in value else "final"
+    when = _one_of(*RELEASE_WHEN)(value["when"], f"{key}.when", ctx) if "when" in value else "final"
     assets = _project_globs(value["assets"], f"{key}.assets", ctx) if "assets" in value else ()
     notes_file = _string(value["notes-file"], f"{key}.notes-file", ctx) if "notes-file" in value else None
     if notes_file is not None and not notes_file:
         raise _fail(f"{key}.notes-file", notes_file, 'a file name such as "CHANGELOG.md"')
     notes = "changelog" if notes_file is not None else defaults_.notes
     if "notes" in value:
-        notes = _one_of("generated", "changelog", "none")(value["notes"], f"{key}.notes", ctx)
+        notes = _one_of(*RELEASE_NOTES)(value["notes"], f"{key}.notes", ctx)
     if notes_file is not None and notes != "changelog":
         raise ConfigError(f'[{TABLE}] {key}.notes-file is set but {key}.notes = "{notes}"',
                           f'remove notes-file, or set notes = "changelog" in [{TABLE}.{key}]')
@@ -577,39 +595,204 @@ def _github_release(value: Any, key: str, ctx: _Parsing) -> GitHubRelease:
     return GitHubRelease(when, assets, notes, notes_file or defaults_.notes_file, provenance)  # type: ignore[arg-type]
 
 
+def _quoted(values: Any, last: str = " or ") -> str:
+    """``"a"``, ``"b"`` or ``"c"``: allowed values as the reference shows them (Markdown)."""
+    shown = [f'`"{v}"`' for v in values]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + last + shown[-1]
+
+
+_PLATFORM_NAMES = ", ".join(f"`{name}`" for name in KNOWN_PLATFORMS)
+_OS_KEYS = ", ".join(f"`{name}`" for name in OS_NAMES)
+_SEGMENTS = _quoted(PEP440_SEGMENTS)
+REPO = "repositories.<name>"  # the path of a repository's keys in KEY_SPECS and the reference
+
 # The key table, in the order keys are validated (so the first error reported is stable).
-# Adding a key: one row here, one validator above if no existing one fits, one Config field.
+# Adding a key: one row here (its validator, default and words), one validator above if no existing
+# one fits, one Config field. The words are the configuration reference (docs/gen/config_ref.py).
 KEYS: dict[str, _Key] = {
-    "tag-prefix": _Key("tag_prefix", _tag_prefix, defaults.TAG_PREFIX),
-    "platforms": _Key("platforms", _platforms, Config.platforms),
-    "python": _Key("python", _python, default_from=lambda ctx: ctx.requires_python or defaults.PYTHON),
-    "test-command": _Key("test_command", _test_command,
-                         default_from=lambda ctx: _Fields(test_command=None, test_commands=FrozenDict())),
-    "test-requires": _Key("test_requires", _strings, ()),
-    "before-build": _Key("before_build", _before_build, default_from=lambda ctx: FrozenDict()),
-    "environment": _Key("environment", _environment,
-                        default_from=lambda ctx: _Fields(environment=FrozenDict(), os_environment=FrozenDict())),
-    "dist-dir": _Key("dist_dir", _dist_dir, defaults.DIST_DIR),
-    "pure-python": _Key("pure_python", _boolean, None),
-    "wheel": _Key("wheel", _wheel, None),
-    "sdist": _Key("sdist", _boolean, True),
-    "builder": _Key("builder", _one_of("cibuildwheel", "native"), defaults.BUILDER),
-    "fallback-version": _Key("fallback_version", _fallback_version, default_from=_hatch_fallback_version),
+    "tag-prefix": _Key(
+        "tag_prefix", _tag_prefix, defaults.TAG_PREFIX, type="string",
+        allowed="plain text without glob or ref characters (`*?[]\\ ~^:`)", example='"v"',
+        doc='release tags are the prefix then a version: `v1.2.3`; `""` for tags like `1.2.3`'),
+    "platforms": _Key(
+        "platforms", _platforms, Config.platforms, type="list of strings",
+        allowed=f"one or more of {_PLATFORM_NAMES}", example='["linux-x86_64", "macos-arm64"]',
+        doc="the platforms platform wheels are built for (one build job each in the workflow)"),
+    "python": _Key(
+        "python", _python, default_from=lambda ctx: ctx.requires_python or defaults.PYTHON,
+        type="version specifier", allowed="a specifier admitting at least one of CPython " + ", ".join(KNOWN_PYTHONS),
+        example='">=3.10"', default_note="`project.requires-python`, else {default}",
+        doc="the CPython versions to build wheels for; cut to what `project.requires-python` admits"),
+    "test-command": _Key(
+        "test_command", _test_command,
+        default_from=lambda ctx: _Fields(test_command=None, test_commands=FrozenDict()),
+        type="string, or table of strings", allowed=f"a shell command, or a table with keys {_OS_KEYS}",
+        example="'python -c \"import example\"'",
+        doc="run against every built wheel, installed in a fresh environment (cibuildwheel's `test-command`; "
+            "`{project}` is the project folder); a failure fails the build. Windows runs it with cmd.exe, "
+            "where single quotes do not quote: give `windows` its own command in a table"),
+    "test-requires": _Key(
+        "test_requires", _strings, (), type="list of strings", allowed="requirements", example='["pytest"]',
+        doc="installed before the test command"),
+    "before-build": _Key(
+        "before_build", _before_build, default_from=lambda ctx: FrozenDict(),
+        type="string, or table of strings", allowed=f"one command, or a table with keys {_OS_KEYS}",
+        example='{ linux = "yum install -y go", macos = "brew install go" }',
+        doc="run before each build (cibuildwheel's `before-build`); one string applies to every OS"),
+    "environment": _Key(
+        "environment", _environment,
+        default_from=lambda ctx: _Fields(environment=FrozenDict(), os_environment=FrozenDict()),
+        type="table of strings", example='{ CGO_ENABLED = "1", windows = { CC = "gcc" } }',
+        allowed=f"environment variable names (`[A-Za-z_][A-Za-z0-9_]*`) → strings; keys {_OS_KEYS} may hold "
+                "a table of that OS's own variables",
+        doc="environment variables for the builds (cibuildwheel's `environment`); an OS's own table adds to "
+            "the common variables and wins over them"),
+    "dist-dir": _Key(
+        "dist_dir", _dist_dir, defaults.DIST_DIR, type="string", allowed="a folder path", example='"dist"',
+        doc="where artifacts are written and read"),
+    "pure-python": _Key(
+        "pure_python", _boolean, None, type="bool", allowed="`true` or `false`", example="false",
+        doc="`true`: one `py3-none-any` wheel; `false`: platform wheels (`cpython`, unless `wheel` says otherwise)",
+        default_note="detected: a hatch build hook, another build backend or a `[tool.cibuildwheel]` table mean "
+                     "platform wheels"),
+    "wheel": _Key(
+        "wheel", _wheel, None, type="string", example='"abi3"',
+        allowed="; ".join(f'`"{kind}"`: {words}' for kind, words in WHEEL_KINDS.items()),
+        doc="the kind of wheels the project builds; overrides the detection behind `pure-python` (which, if "
+            "set too, must agree)",
+        default_note='detected: `"pure"` or `"cpython"`, from `pure-python` or its detection'),
+    "sdist": _Key(
+        "sdist", _boolean, True, type="bool", allowed="`true` or `false`", example="false",
+        doc="build and publish the sdist; `false`: wheels only (the workflow then has no sdist job)"),
+    "builder": _Key(
+        "builder", _one_of(*BUILDERS), defaults.BUILDER, type="string", allowed=_quoted(BUILDERS),
+        example='"native"',
+        doc="the platform wheel builder; `native` builds for the host only (hatch, then auditwheel on Linux)"),
+    "fallback-version": _Key(
+        "fallback_version", _fallback_version, default_from=_hatch_fallback_version, type="string",
+        allowed='a PEP 440 version such as `"0.0.0"`', example='"0.0.0"',
+        doc="the version when no release tag is reachable, or there is no git history and no "
+            "`.git_archival.txt` (also read from `[tool.hatch.version]`); never used for a shallow clone, "
+            "and published only to a repository with `dev-versions = true`",
+        default_note="`[tool.hatch.version] fallback-version`, else none"),
     "prerelease-labels": _Key(
-        "prerelease_labels", _prerelease_labels, default_from=lambda ctx: FrozenDict(DEFAULT_PRERELEASE_LABELS)
-    ),
-    "numeric-suffix": _Key("numeric_suffix", _one_of(*PEP440_SEGMENTS), defaults.NUMERIC_SUFFIX),
+        "prerelease_labels", _prerelease_labels,
+        default_from=lambda ctx: FrozenDict(DEFAULT_PRERELEASE_LABELS), type="table of strings",
+        allowed=f"label (letters and digits) → one of {_SEGMENTS}", example='{ nightly = "dev" }',
+        doc="semver-style labels accepted in tags (`v1.0.0-beta.2` → `1.0.0b2`); yours are added to the defaults"),
+    "numeric-suffix": _Key(
+        "numeric_suffix", _one_of(*PEP440_SEGMENTS), defaults.NUMERIC_SUFFIX, type="string",
+        allowed=f"one of {_SEGMENTS}", example='"rc"',
+        doc="what a bare numeric suffix (`v1.0.0-1`) becomes: `post` reads it as PEP 440 does (a final "
+            "post-release), `rc` (or `a`, `b`, `dev`) as semver does (a pre-release)"),
     "repositories": _Key(
-        "repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories(ctx.root))
-    ),
-    "routes": _Key("routes", _routes, default_from=lambda ctx: Routes()),
-    "env-name": _Key("env_name", _env_name, defaults.ENV_NAME),
-    "workflow": _Key("workflow", _workflow, default_from=lambda ctx: WorkflowSettings()),
-    "github-release": _Key("github_release", _github_release, default_from=lambda ctx: GitHubRelease()),
-    "reuse": _Key("reuse", _boolean, False),
-    "reuse-ignore": _Key("reuse_ignore", _project_globs, ()),
+        "repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories(ctx.root)),
+        type="table of tables", allowed=f"repository name → a `[{REPO}]` table",
+        example='{ internal = { upload-url = "https://pkgs.example.com/legacy/", '
+                'index-url = "https://pkgs.example.com/simple/" } }',
+        doc="the indexes to publish to; `pypi`, `testpypi` and the folder index `local` exist by default"),
+    "routes": _Key(
+        "routes", _routes, default_from=lambda ctx: Routes(), type="table",
+        allowed="keys `prerelease` and `final`", example='{ prerelease = "testpypi", final = "pypi" }',
+        doc="which repository each channel publishes to"),
+    "env-name": _Key(
+        "env_name", _env_name, defaults.ENV_NAME, type="string",
+        allowed='a hatch environment name (letters, digits, `-_.`), not `"default"`', example='"release"',
+        doc="the hatch environment the collector injects (`hatch run <env-name>:plan`)"),
+    "workflow": _Key(
+        "workflow", _workflow, default_from=lambda ctx: WorkflowSettings(), type="table",
+        allowed="the keys of `[tool.manta-release.workflow]` below", example="{ pull-request = false }",
+        doc="the generated workflow's own settings (triggers, runners, toolchain steps, pins)"),
+    "github-release": _Key(
+        "github_release", _github_release, default_from=lambda ctx: GitHubRelease(), type="table",
+        allowed="the keys of `[tool.manta-release.github-release]` below", example='{ when = "always" }',
+        doc="the GitHub Release `manta-release github-release` makes for a tag: when, what is attached, its notes"),
+    "reuse": _Key(
+        "reuse", _boolean, False, type="bool", allowed="`true` or `false`", example="true",
+        doc="a pre-release re-versions its base release's wheels instead of rebuilding them, when no file "
+            "that goes into them changed since the base release's tag"),
+    "reuse-ignore": _Key(
+        "reuse_ignore", _project_globs, (), type="list of strings",
+        allowed='glob patterns relative to the project (`"docs/**"`)', example='["docs/**"]',
+        doc="paths whose changes never stop `reuse` (documentation, tests, CI files)"),
 }
 TOP_KEYS = tuple(KEYS)
+
+# The words of the sub-tables' keys, by dotted path (``repositories.<name>.token-env``): the same
+# fields as a :class:`_Key` row's words, and for a repository key the repository its example is
+# written for where ``pypi`` would make a poor one (``example_repository``). The keys themselves
+# are REPO_KEYS, ROUTE_KEYS, GITHUB_RELEASE_KEYS and workflow_settings.KEYS (whose words live
+# beside them there).
+_BOOL = "`true` or `false`"
+KEY_SPECS: dict[str, dict[str, str]] = {
+    f"{REPO}.upload-url": dict(
+        type="URL", allowed="an `http(s)://` URL, or a `file:///` folder (a folder index, as `path`)",
+        example='"https://upload.pypi.org/legacy/"',
+        doc="the index's legacy upload endpoint (a trailing `/` is added)"),
+    f"{REPO}.index-url": dict(
+        type="URL", allowed="an `http(s)://` URL", example='"https://pypi.org/simple/"',
+        doc="the index's simple API, read to skip files already published; a folder index's is `<folder>/simple/` "
+            "(leave it out)"),
+    f"{REPO}.token-env": dict(
+        type="string", allowed="an environment variable name", example='"PYPI_API_TOKEN"',
+        doc="the variable holding the upload token; read from the environment only, never printed"),
+    f"{REPO}.skip-existing": dict(
+        type="bool", allowed=_BOOL, example="true",
+        doc="a *different* file under a name the index already has: a warning instead of an error "
+            "(identical files are always skipped)"),
+    f"{REPO}.environment": dict(
+        type="string", allowed="a GitHub environment name", example='"pypi"',
+        doc="the GitHub environment of the publish job when this repository is routed to"),
+    f"{REPO}.trusted-publishing": dict(
+        type="bool or string", allowed='`true`, `false` or `"auto"`', example='"auto"',
+        doc='OIDC Trusted Publishing; `"auto"` uses it on GitHub Actions when the token variable is unset'),
+    f"{REPO}.attestations": dict(
+        type="bool", allowed=_BOOL, example="true",
+        doc="PEP 740 publish attestations for the files uploaded here; they can be made only with Trusted "
+            "Publishing (the index accepts them only from a Trusted Publisher), so `false` is the only "
+            "setting that changes anything",
+        default_note="unset: made with Trusted Publishing"),
+    f"{REPO}.index-auth": dict(
+        type="bool", allowed=_BOOL, example="true",
+        doc="send the credential to the index-url too when it is on another host than the upload-url "
+            "(a private index that needs it); without it the token goes to the upload host only",
+        default_note="unset: only to an index on the upload URL's origin"),
+    f"{REPO}.path": dict(
+        type="string", allowed="a folder, relative to the project (or absolute)", example='"../wheelhouse"',
+        example_repository="wheelhouse",
+        doc="makes the repository a folder index: `publish` writes a static simple index there "
+            "(`<folder>/simple/`, HTML and JSON) that `pip install --index-url file://…/simple/` reads; "
+            "no token, no upload-url or index-url"),
+    f"{REPO}.dev-versions": dict(
+        type="bool", allowed=_BOOL, example="false", example_repository="local",
+        doc="development versions (an untagged or dirty checkout, a fallback-version) may be published here, "
+            "local versions included; PyPI and TestPyPI refuse local versions"),
+    "routes.prerelease": dict(
+        type="string", allowed="a defined repository", example='"testpypi"',
+        doc="where a pre-release version (a, b, rc, dev) goes"),
+    "routes.final": dict(
+        type="string", allowed="a defined repository", example='"pypi"',
+        doc="where every other release version goes (post-releases included)"),
+    "github-release.when": dict(
+        type="string", allowed=_quoted(RELEASE_WHEN), example='"always"',
+        doc="which tags get a GitHub Release: final releases (as the reference system), every release tag, "
+            "or none"),
+    "github-release.assets": dict(
+        type="list of strings", allowed='glob patterns relative to the project (`"native/*.so"`)',
+        example='["native/*.so"]', doc="files attached to the release besides `dist/`"),
+    "github-release.notes": dict(
+        type="string", allowed=_quoted(RELEASE_NOTES), example='"changelog"',
+        doc="the release notes: GitHub's generated notes, the version's section of `notes-file`, or none"),
+    "github-release.notes-file": dict(
+        type="string", allowed="a file name", example='"CHANGELOG.md"',
+        doc='the changelog read when `notes = "changelog"` (setting it implies that)'),
+    "github-release.provenance": dict(
+        type="bool", allowed=_BOOL, example="true",
+        doc="the workflow's github-release job also makes GitHub artifact attestations (SLSA build provenance, "
+            "`actions/attest-build-provenance`) of the assets, with `id-token: write` and `attestations: write` "
+            "in that job only"),
+    **{f"workflow.{key}": words for key, words in WORKFLOW_KEY_SPECS.items()},
+}
 
 
 def parse_config(

@@ -41,7 +41,12 @@ _REBUILD = "rebuild dist/ (`hatch run release:build`) and run `manta-release che
 
 
 class VerifyError(MantaError):
-    """A file that publish will not upload, or an index answer it cannot trust."""
+    """A file that publish will not upload, or an index answer it cannot trust: a symlink or a non-file
+    in dist/, a wheel whose METADATA names another project or version than the plan, a file the index
+    lists without any hash whose download (to compare it) failed.
+
+    Fix: rebuild dist/ with `build` (regular files, the planned version); for a file listed without a
+    hash, re-run when the index serves the file again, or remove it from the index."""
 
 
 shown = printable
