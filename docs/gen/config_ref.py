@@ -154,6 +154,9 @@ def fallback_specs() -> list[Spec]:
         Spec(f"{REPO_PATH}.skip-existing", "bool", "`true` or `false`", "true",
              "a *different* file under a name the index already has: a warning instead of an error "
              "(identical files are always skipped)"),
+        Spec(f"{REPO_PATH}.index-auth", "bool", "`true` or `false`", "true",
+             "send the upload token to `index-url` when it is another origin than `upload-url` (unset: only "
+             "to the same origin)", "unset: same origin only"),
         Spec(f"{REPO_PATH}.environment", "string", "a GitHub environment name", '"pypi"',
              "the GitHub environment of the publish job when this repository is routed to"),
         Spec(f"{REPO_PATH}.trusted-publishing", "bool or string", _literal("TrustedPublishing"), '"auto"',

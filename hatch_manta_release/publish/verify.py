@@ -41,7 +41,13 @@ _REBUILD = "rebuild dist/ (`hatch run release:build`) and run `manta-release che
 
 
 class VerifyError(MantaError):
-    """A file that publish will not upload, or an index answer it cannot trust."""
+    """A file that publish will not upload (a symlink, an archive that does not open, METADATA naming
+    another project or version), or a file the index lists without a hash that cannot be downloaded
+    to compare.
+
+    Fix: rebuild dist/ (`hatch run release:build`) and run `manta-release check`; for a listed file
+    without a hash, check the file on the index.
+    """
 
 
 shown = printable
