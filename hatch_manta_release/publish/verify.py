@@ -41,12 +41,13 @@ _REBUILD = "rebuild dist/ (`hatch run release:build`) and run `manta-release che
 
 
 class VerifyError(MantaError):
-    """A file that publish will not upload, or an index answer it cannot trust: a symlink or a non-file
-    in dist/, a wheel whose METADATA names another project or version than the plan, a file the index
-    lists without any hash whose download (to compare it) failed.
+    """A file that publish will not upload (a symlink, an archive that does not open, METADATA naming
+    another project or version), or a file the index lists without a hash that cannot be downloaded
+    to compare.
 
-    Fix: rebuild dist/ with `build` (regular files, the planned version); for a file listed without a
-    hash, re-run when the index serves the file again, or remove it from the index."""
+    Fix: rebuild dist/ (`hatch run release:build`) and run `manta-release check`; for a listed file
+    without a hash, check the file on the index.
+    """
 
 
 shown = printable
