@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.invocation import command_form
 from hatch_manta_release.core.plan import make_plan
 from hatch_manta_release.publish.decide import (
     Decision,
@@ -50,6 +51,7 @@ from hatch_manta_release.publish.report import (
     PublishError,
     PublishOptions,
     PublishReport,
+    channel_label,
     install_command,
 )
 
@@ -109,19 +111,22 @@ class _Run:
         plan, repo = self.plan, self.repo
         if plan.repository_overridden:
             self.messages.warn(
-                f"publishing to {repo.name} because of --repository (the route for a {plan.channel} release "
-                f"is {plan.routed_repository})"
+                f"publishing to {repo.name} because of --repository (the route for a "
+                f"{channel_label(plan.channel, noun=True)} is {plan.routed_repository})"
             )
         if not plan.publish:
+            config = self.project.config
+            tag = f"{config.tag_prefix}1.2.3"
             self.block(
                 PublishError(
                     f"{plan.project} {plan.version} is not published: {plan.reason}",
-                    "publish runs on a clean checkout of a release tag (git tag v1.2.3 && git push origin v1.2.3); "
-                    "`manta-release plan` shows the decision",
+                    f"publish runs on a clean checkout of a release tag (git tag {tag} && git push origin {tag}); "
+                    f"`{command_form('plan', config.env_name)}` shows the decision",
                 )
             )
         self.messages.info(
-            f"{'dry run: ' if self.options.dry_run else ''}publishing {plan.project} {plan.version} ({plan.channel}, "
+            f"{'dry run: ' if self.options.dry_run else ''}publishing {plan.project} {plan.version} "
+            f"({channel_label(plan.channel)}, "
             f"tag {plan.tag or 'none'}) to {repo.name} ({repo.upload_url})"
         )
 
@@ -146,7 +151,8 @@ class _Run:
             self.block(
                 PublishError(
                     f"no file of {self.plan.project} {self.plan.version} in {dist_dir}",
-                    "build first: `hatch run release:build` (or download the build artifacts into dist/)",
+                    f"build first: `{command_form('build', self.project.config.env_name)}` (or download the build "
+                    "artifacts into dist/)",
                 )
             )
         return files
