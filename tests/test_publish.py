@@ -409,7 +409,7 @@ def test_environment_is_clean_of_tokens() -> None:
     assert_no_token("\n".join(f"{k}={v}" for k, v in os.environ.items()))
 
 
-# ----------------------------------------------------------------------------- messages in the user's terms (issue 13 §7)
+# ------------------------------------------------------------------------ messages in the user's terms (issue 13 §7)
 
 
 def test_every_file_conflicting_is_not_published(rc_release) -> None:

@@ -128,6 +128,11 @@ class RedactingStream:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
+    @property
+    def unredacted(self) -> TextIO:
+        """The stream underneath: only for ``::add-mask::``, whose whole point is to name the secret to the runner."""
+        return self._stream
+
     def write(self, text: str) -> int:
         self._stream.write(redact(text))
         return len(text)

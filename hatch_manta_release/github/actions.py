@@ -59,9 +59,13 @@ def add_mask(secret: str, environ: Mapping[str, str] | None = None) -> None:
     """Ask the runner to mask ``secret`` in its logs: each line on its own (a mask is one line)."""
     if not on_github_actions(environ):
         return
+    from hatch_manta_release.core.redaction import RedactingStream
+
+    # Past the redaction: a secret registered before it is masked (a minted token) would reach the runner as "***".
+    stream = sys.stdout.unredacted if isinstance(sys.stdout, RedactingStream) else sys.stdout
     for line in secret.splitlines():
         if line.strip():
-            emit(f"::add-mask::{line}")
+            emit(f"::add-mask::{line}", stream)
 
 
 @contextmanager

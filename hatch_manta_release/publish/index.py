@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -51,18 +52,20 @@ def existing_files(
     index_url: str,
     project: str,
     *,
-    auth: tuple[str, str] | None = None,
+    auth: tuple[str, str] | Callable[[], tuple[str, str] | None] | None = None,
     timeout: float = 30.0,
 ) -> dict[str, IndexFile]:
     """Files the index holds for ``project``, by file name. ``{}`` when the project is not there.
 
-    ``auth`` is only sent when the index asks for it (a 401 on an anonymous read).
+    ``auth`` is only sent when the index asks for it (a 401 on an anonymous read); a callable is asked
+    for it only then (the query can start before the credential is known).
     """
     url = project_url(index_url, project)
     headers = {"Accept": ACCEPT, "Cache-Control": "no-cache"}
     response = request("GET", url, headers=headers, timeout=timeout)
-    if response.status == 401 and auth is not None:
-        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+    credential = auth() if response.status == 401 and callable(auth) else auth
+    if response.status == 401 and credential is not None and not callable(credential):
+        token = base64.b64encode(f"{credential[0]}:{credential[1]}".encode()).decode()
         response = request("GET", url, headers={**headers, "Authorization": f"Basic {token}"}, timeout=timeout)
         if response.auth_withheld_from is not None and response.status != 200:
             raise _withheld(response, url)

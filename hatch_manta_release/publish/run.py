@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
@@ -58,6 +59,7 @@ from hatch_manta_release.publish.report import (
 if TYPE_CHECKING:
     from hatch_manta_release.core.project import Project
     from hatch_manta_release.dist.artifacts import Artifact
+    from hatch_manta_release.publish.attest import Attested
     from hatch_manta_release.publish.upload import Credentials
 
 
@@ -71,6 +73,7 @@ def publish(
     """Publish ``project``'s release; raises :class:`PublishError` (with the report) when it stops."""
     run = _Run(project, options, os.environ if environ is None else environ, Messages(notify))
     run.gate()
+    run.start_listing()  # the index query runs while dist/ is read and hashed and the credential resolved
     files = run.dist_files()
     credentials = run.credentials()
     listing = run.listing(credentials)
@@ -80,7 +83,8 @@ def publish(
         if not to_upload and not options.dry_run:
             run.messages.info(f"every file is already on {report.repository.name}: nothing to upload")
         return run.finish(report)
-    run.upload(report, to_upload, credentials)
+    attested = run.attest(to_upload, credentials)
+    run.upload(report, to_upload, credentials, attested)
     return run.finish(report)
 
 
@@ -94,6 +98,7 @@ class _Run:
         self.env = env
         self.messages = messages
         self.blockers: list[str] = []
+        self._credential: Credentials | None = None  # handed from credentials() to the index query's thread
         self.plan = make_plan(project, repository=options.repository)
         self.repo = self.plan.repository
         self.ctx = Context(self.repo, self.plan.project, self.plan.version, f"${self.repo.token_env}")
@@ -179,7 +184,16 @@ class _Run:
 
     # 3. credentials
     def credentials(self) -> Credentials | None:
-        """The credential (in a dry run a missing one is reported, not fatal)."""
+        """The credential (in a dry run a missing one is reported, not fatal), handed to the index query."""
+        credential: Credentials | None = None
+        try:
+            credential = self._resolve_credentials()
+            return credential
+        finally:
+            self._credential = credential
+            self._credential_known.set()
+
+    def _resolve_credentials(self) -> Credentials | None:
         from hatch_manta_release.publish.credentials import resolve_credentials
 
         if self.repo.folder is not None:
@@ -208,38 +222,75 @@ class _Run:
         return credentials
 
     # 4. compare
+    def start_listing(self) -> None:
+        """Send the index query now, in a thread: its round trips overlap reading ``dist/`` and the
+        credentials (measured on a 60 ms network: publish-1 1.18 → 1.07 of twine's time). It is anonymous;
+        only an index that answers 401 waits for the credential (:meth:`credentials` hands it over)."""
+        timeout = min(self.options.timeout, 60)
+        self._credential_known = threading.Event()
+        self._credential = None
+        self._query_outcome: list[object] = []
+
+        def auth() -> tuple[str, str] | None:
+            self._credential_known.wait(timeout)
+            return _auth(self._credential)
+
+        def query() -> None:
+            try:
+                self._query_outcome.append(
+                    existing_files(self.repo.index_url, self.plan.project, auth=auth, timeout=timeout)
+                )
+            except BaseException as e:  # handed to the main thread, translated there
+                self._query_outcome.append(e)
+
+        self._query_thread = threading.Thread(target=query, name="index-query", daemon=True)
+        self._query_thread.start()
+
     def listing(self, credentials: Credentials | None) -> dict[str, IndexFile]:
-        """What the index already holds (one query)."""
+        """What the index already holds (one query, started by :meth:`start_listing`)."""
+        self._credential = credentials
+        self._credential_known.set()  # (credentials() did; a caller that resolved its own passes it here)
+        self._query_thread.join()
+        outcome = self._query_outcome[0]
         try:
-            return self._query_index(credentials, timeout=min(self.options.timeout, 60))
+            if isinstance(outcome, BaseException):
+                raise self._query_failure(outcome) from None
+            return outcome  # type: ignore[return-value]
         except MantaError as e:
             self.block(e)
             return {}
 
     def _query_index(self, credentials: Credentials | None, timeout: float) -> dict[str, IndexFile]:
+        try:
+            return existing_files(self.repo.index_url, self.plan.project, auth=_auth(credentials), timeout=timeout)
+        except (IndexReadError, OSError, ValueError) as e:
+            raise self._query_failure(e) from None
+
+    def _query_failure(self, error: BaseException) -> BaseException:
+        """The index query's failure, as the error that says what to fix (anything unexpected as it is)."""
         repo, project = self.repo, self.plan.project
         try:
-            return existing_files(repo.index_url, project, auth=_auth(credentials), timeout=timeout)
+            raise error
         except IndexReadError as e:
             cause = f"{e.response.status} {e.response.reason}"
             # The reader's own advice where it has one (a redirect to another host, credentials withheld),
             # else the translation of the status.
             fix = e.hint or from_response(e.response, self.ctx, f"the simple index page of {project}").fix
-            raise PublishError(
+            return PublishError(
                 f"cannot read what {repo.name} holds ({repo.index_url}): {cause}",
                 f"check index-url of [tool.manta-release.repositories.{repo.name}] - publish reads it to skip "
                 f"files already there; {fix}",
-            ) from None
+            )
         except OSError as e:
             failure = from_exception(e, self.ctx, repo.index_url)
-            raise PublishError(
-                f"cannot read what {repo.name} holds ({repo.index_url}): {failure.cause}", failure.fix
-            ) from None
+            return PublishError(f"cannot read what {repo.name} holds ({repo.index_url}): {failure.cause}", failure.fix)
         except ValueError as e:
-            raise PublishError(
+            return PublishError(
                 f"cannot read what {repo.name} holds ({repo.index_url}): not a simple index page ({e})",
                 f"check index-url of [tool.manta-release.repositories.{repo.name}]",
-            ) from None
+            )
+        except BaseException as e:
+            return e
 
     def compare(self, files: list[Artifact], listing: Mapping[str, IndexFile]) -> PublishReport:
         """The report with one outcome per file, from :func:`.decide.decide`; a conflict stops or warns."""
@@ -281,7 +332,29 @@ class _Run:
             )
 
     # 5. upload, 6. reconcile
-    def upload(self, report: PublishReport, files: list[Artifact], credentials: Credentials | None) -> None:
+    def attest(self, files: list[Artifact], credentials: Credentials | None) -> dict[str, Attested]:
+        """PEP 740 attestations of the files really uploaded (made with Trusted Publishing's identity; with
+        an API token there are none, and a note says why, once). None for a folder index."""
+        if self.repo.folder is not None:
+            return {}
+        from hatch_manta_release.publish.attest import attest_uploads
+
+        return attest_uploads(
+            self.repo.attestations,
+            bool(credentials and credentials.trusted_publishing),
+            self.repo.name,
+            [(f.path, f.sha256) for f in files],
+            self.project.root / self.plan.dist_dir,
+            note=self.messages.info,
+        )
+
+    def upload(
+        self,
+        report: PublishReport,
+        files: list[Artifact],
+        credentials: Credentials | None,
+        attested: Mapping[str, Attested] | None = None,
+    ) -> None:
         from hatch_manta_release.publish.batch import Batch, default_jobs
         from hatch_manta_release.publish.folder import FolderSender
         from hatch_manta_release.publish.upload import HttpSender
@@ -290,7 +363,9 @@ class _Run:
         if self.repo.folder is not None:
             sender = FolderSender(self.repo.folder, self.plan.project)
         else:
-            sender = HttpSender(self.repo, credentials, self.ctx, self.options, confirm=self._confirmer(credentials))
+            sender = HttpSender(
+                self.repo, credentials, self.ctx, self.options, confirm=self._confirmer(credentials), attested=attested
+            )
         try:
             Batch(report.outcomes, sender.send, self.messages).run(
                 files, self.options.jobs or default_jobs(self.repo.upload_url)
