@@ -245,6 +245,10 @@ class _Run:
 
         self._query_thread = threading.Thread(target=query, name="index-query", daemon=True)
         self._query_thread.start()
+        if not self.options.dry_run and self.repo.folder is None:
+            # twine (and requests) imported meanwhile, off the main thread: an upload needs them, and a
+            # re-run with nothing to upload does not wait for them.
+            threading.Thread(target=_import_twine, name="import-twine", daemon=True).start()
 
     def listing(self, credentials: Credentials | None) -> dict[str, IndexFile]:
         """What the index already holds (one query, started by :meth:`start_listing`)."""
@@ -399,6 +403,12 @@ class _Run:
 
 
 _STATUS = {"upload": "not-attempted", "skip": "skipped", "conflict": "conflict"}
+
+
+def _import_twine() -> None:
+    with contextlib.suppress(ImportError):
+        import twine.package
+        import twine.repository  # noqa: F401
 
 
 def _auth(credentials: Credentials | None) -> tuple[str, str] | None:
