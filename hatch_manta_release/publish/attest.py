@@ -41,7 +41,12 @@ Signer = Callable[[Path, str], "Attestation"]
 
 
 class AttestationError(MantaError):
-    """An attestation could not be made, or a kept one does not belong to the file."""
+    """An attestation could not be made (no OIDC identity in this job, Sigstore unreachable or refusing), or a
+    kept one does not belong to the file.
+
+    Fix: publish from the release workflow with ``permissions: id-token: write`` and re-run the job (kept
+    attestations are reused); or set ``attestations = false`` for the repository to publish without them.
+    """
 
 
 @dataclass(frozen=True)
