@@ -46,12 +46,18 @@ def parts() -> dict[str, Callable[[], str]]:
         "tag-labels": tags_ref.labels_table,
         "dev-versions": tags_ref.development_table,
         "version-order": tags_ref.ordering,
+        "tag-numeric-suffix": tags_ref.numeric_suffix_table,
+        "tag-skipped": tags_ref.skipped_warning,
         "publishers": publishing_ref.publisher_table,
         "adopt-before-pyproject": adopt_ref.before_pyproject,
         "adopt-before-workflow": adopt_ref.before_workflow,
         "adopt-after-pyproject": adopt_ref.after_pyproject,
         "adopt-after-workflow": adopt_ref.after_workflow,
         "adopt-changes": adopt_ref.changes,
+        "hatch-vcs-before": adopt_ref.hatch_vcs_before,
+        "hatch-vcs-after": adopt_ref.hatch_vcs_after,
+        "hatch-vcs-changes": adopt_ref.hatch_vcs_changes,
+        "hatch-vcs-raw-options": adopt_ref.raw_options_table,
         "repositories": publishing_ref.repository_table,
     }
 

@@ -30,6 +30,12 @@ def repository_table() -> str:
     rows = ["| repository | receives | upload URL | token variable | token page | environment | skip-existing |",
             "|---|---|---|---|---|---|---|"]
     for name, repo in config.repositories.items():
+        if repo.path is not None:  # a folder index: no URL of this machine, no token, no environment
+            receives = channel_of.get(name, f"`--repository {name}`; development versions too" if repo.dev_versions
+                                      else f"`--repository {name}`")
+            rows.append(f"| `{name}` | {receives} | `file://<project>/{repo.path}/` (a folder) | — | — | — "
+                        f"| `{str(repo.skip_existing).lower()}` |")
+            continue
         rows.append(f"| `{name}` | {channel_of.get(name, '—')} | `{repo.upload_url}` | `{repo.token_env}` "
                     f"| {token_page(repo)} | `{repo.environment}` | `{str(repo.skip_existing).lower()}` |")
     return "\n".join(rows)

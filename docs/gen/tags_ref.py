@@ -29,8 +29,17 @@ ACCEPTED = (
     "v1.0",
 )
 REFUSED = ("v1.2.0-banana.1", "v1.2.0+build.5", "1.2.0", "v1.x", "vlatest")
-DEVELOPMENT = (("1.5.0", 3, False), ("1.5.0rc1", 3, False), ("1.5.0.dev2", 3, False), ("1.5.0", 1, True))
-ORDER = ("1.0.0.dev1", "1.0.0a1", "1.0.0b1", "1.0.0rc1", "1.0.0", "1.0.0.post1", "1.0.1.dev2+gabc1234")
+DEVELOPMENT = (
+    ("1.5.0", 3, False),
+    ("1.5.0rc1", 3, False),
+    ("1.5.0.dev2", 3, False),
+    ("1.0.0.post1", 3, False),
+    ("1.5.0", 1, True),
+)
+ORDER = ("1.0.0.dev1", "1.0.0a1", "1.0.0b1", "1.0.0rc1", "1.0.0", "1.0.0.post1", "1.0.0.post2.dev3+gabc1234",
+         "1.0.0.post2", "1.0.1.dev2+gabc1234")
+NUMERIC_TAG = "v1.0.0-1"
+SKIPPED = ("v2-docs", "v1.0.0")  # a tag matching the prefix that is no version, and the release tag used
 
 
 def esc(text: str) -> str:
@@ -42,7 +51,7 @@ def mapping_table() -> str:
     config = Config()
     rows = ["| tag | version | channel | repository | GitHub environment | how |", "|---|---|---|---|---|---|"]
     for tag in ACCEPTED:
-        tagged = version_from_tag(tag, config.tag_prefix, config.prerelease_labels)
+        tagged = version_from_tag(tag, config.tag_prefix, config.prerelease_labels, config.numeric_suffix)
         repo = config.route(tagged.channel)
         rows.append(f"| `{tag}` | `{tagged.version}` | {tagged.channel} | `{repo.name}` | `{repo.environment}` "
                     f"| {esc(tagged.mapping)} |")
@@ -80,3 +89,32 @@ def labels_table() -> str:
     rows = ["| label in the tag | PEP 440 segment |", "|---|---|"]
     rows += [f"| `{label}` | `{segment}` |" for label, segment in config.prerelease_labels.items()]
     return "\n".join(rows)
+
+
+def numeric_suffix_table() -> str:
+    """What ``v1.0.0-1`` becomes under each ``numeric-suffix`` (the default first), and the note plan prints."""
+    from hatch_manta_release.core.defaults import NUMERIC_SUFFIX, PEP440_SEGMENTS
+
+    config = Config()
+    rows = ["| numeric-suffix | version | channel | repository | what plan says |", "|---|---|---|---|---|"]
+    for segment in (NUMERIC_SUFFIX, *(s for s in PEP440_SEGMENTS if s != NUMERIC_SUFFIX)):
+        tagged = version_from_tag(NUMERIC_TAG, config.tag_prefix, config.prerelease_labels, segment)
+        shown = f"`{segment}` (default)" if segment == NUMERIC_SUFFIX else f"`{segment}`"
+        rows.append(f"| {shown} | `{tagged.version}` | {tagged.channel} | `{config.route(tagged.channel).name}` "
+                    f"| {esc(tagged.note)} |")
+    return "\n".join(rows)
+
+
+def skipped_warning() -> str:
+    """The warning for a tag that matches the prefix but is no version, as the version code words it."""
+    from hatch_manta_release.core.basetag import skipped_warnings
+
+    config = Config()
+    bad, good = SKIPPED
+    try:
+        version_from_tag(bad, config.tag_prefix, config.prerelease_labels, config.numeric_suffix)
+    except TagError as e:
+        base = version_from_tag(good, config.tag_prefix, config.prerelease_labels, config.numeric_suffix)
+        (warning,) = skipped_warnings([(bad, e)], base)
+        return f"```text\nmanta-release: warning: {warning}\n```"
+    raise AssertionError(f"{bad} is accepted")  # pragma: no cover - the test keeps SKIPPED honest

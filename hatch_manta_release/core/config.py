@@ -30,6 +30,7 @@ from hatch_manta_release.core.defaults import (
 from hatch_manta_release.core.defaults import PRERELEASE_LABELS as DEFAULT_PRERELEASE_LABELS
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS, KNOWN_PYTHONS, Platform
+from hatch_manta_release.core.workflow_settings import KEY_SPECS as WORKFLOW_KEY_SPECS
 from hatch_manta_release.core.workflow_settings import WorkflowSettings, parse_workflow
 
 
@@ -61,6 +62,7 @@ class FrozenDict(dict):  # type: ignore[type-arg]
 
 TrustedPublishing = Literal[True, False, "auto"]
 Builder = Literal["cibuildwheel", "native"]
+BUILDERS = ("cibuildwheel", "native")  # Builder's values, for the validator and the reference
 OS_NAMES = ("linux", "macos", "windows")
 WheelKind = Literal["pure", "cpython", "abi3", "platform"]
 # What each kind of wheel is, in the words the docs and errors use.
@@ -72,19 +74,23 @@ WHEEL_KINDS: dict[str, str] = {
 }
 GitHubReleaseWhen = Literal["final", "always", "never"]
 ReleaseNotes = Literal["generated", "changelog", "none"]
+RELEASE_WHEN = ("final", "always", "never")  # GitHubReleaseWhen's values
+RELEASE_NOTES = ("generated", "changelog", "none")  # ReleaseNotes' values
 
 
 @dataclass(frozen=True)
 class GitHubRelease:
     """``[tool.manta-release.github-release]``: which tags get a GitHub Release (``when``: finals, as the
     reference system; every release tag; never), the files attached besides dist/ (``assets``, globs
-    relative to the project), and the notes (GitHub's generated notes, the version's section of
-    ``notes-file``, or none)."""
+    relative to the project), the notes (GitHub's generated notes, the version's section of
+    ``notes-file``, or none), and ``provenance``: whether the workflow's github-release job makes GitHub
+    artifact attestations of the assets (SLSA build provenance; ``id-token``/``attestations: write`` there)."""
 
     when: GitHubReleaseWhen = "final"
     assets: tuple[str, ...] = ()
     notes: ReleaseNotes = "generated"
     notes_file: str = "CHANGELOG.md"
+    provenance: bool = False  # the workflow's github-release job attests the assets (actions/attest-build-provenance)
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,9 @@ class Repository:
     skip_existing: bool = False
     environment: str | None = None
     trusted_publishing: TrustedPublishing = False
+    # send the upload credential to index-url when it is another origin than upload-url
+    # (None: only when both are one origin)
+    index_auth: bool | None = None
     # PEP 740 publish attestations; None (unset): made whenever Trusted Publishing is used
     attestations: bool | None = None
     path: str | None = None  # a folder index, as configured (``path = "…"``, relative to the project)
@@ -238,9 +247,11 @@ def _fail(path: str, value: Any, allowed: str, extra: str = "", *, table: str = 
     if isinstance(value, bool):
         shown = str(value).lower()
     elif isinstance(value, str):
-        shown = f'"{value}"'
+        shown = f'"{_shown(value)}"'
     else:
         shown = repr(value)
+    if len(shown) > 200:  # a value of 200,000 characters is named, not repeated
+        shown = shown[:120] + "…"
     return ConfigError(f"[{table}] {path} = {shown}: expected {allowed}{extra}")
 
 
@@ -264,11 +275,16 @@ REPO_KEYS = (
     "attestations",
     "path",
     "dev-versions",
+    "index-auth",
 )
-GITHUB_RELEASE_KEYS = ("when", "assets", "notes", "notes-file")
+GITHUB_RELEASE_KEYS = ("when", "assets", "notes", "notes-file", "provenance")
 ROUTE_KEYS = ("prerelease", "final")
-_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Values that reach the generated YAML or a shell: always ``fullmatch`` (``$`` also matches before a final newline).
+_ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_GITHUB_ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_. -]{0,254}")  # GitHub's own rule, no quotes or `${{`
+_DIST_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,99}")
+_TAG_PREFIX_MAX = 100
 _LABEL = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
@@ -301,10 +317,14 @@ class _Fields(dict):  # type: ignore[type-arg]
 
 class _Key:
     """One row of the key table: the :class:`Config` field it fills, the validator that turns the
-    user's value into it, and the default when the key is absent (a value, or a function of the
-    parsing context for defaults that depend on the project)."""
+    user's value into it, the default when the key is absent (a value, or a function of the
+    parsing context for defaults that depend on the project), and the words the configuration
+    reference prints for it (``docs/gen/config_ref.py``): its ``type``, the ``allowed`` values, an
+    ``example`` (a TOML value the docs tests feed back to :func:`parse_config`), what it does
+    (``doc``) and, for a default that is derived rather than a constant, ``default_note``
+    (``{default}`` stands for the code's value)."""
 
-    __slots__ = ("attr", "default", "default_from", "validate")
+    __slots__ = ("allowed", "attr", "default", "default_from", "default_note", "doc", "example", "type", "validate")
 
     def __init__(
         self,
@@ -313,11 +333,21 @@ class _Key:
         default: Any = None,
         *,
         default_from: Callable[[_Parsing], Any] | None = None,
+        type: str = "",  # the name of the reference's column
+        allowed: str = "",
+        example: str = "",
+        doc: str = "",
+        default_note: str = "",
     ) -> None:
         self.attr = attr
         self.validate = validate
         self.default = default
         self.default_from = default_from
+        self.type = type
+        self.allowed = allowed
+        self.example = example
+        self.doc = doc
+        self.default_note = default_note
 
     def absent(self, ctx: _Parsing) -> Any:
         return self.default_from(ctx) if self.default_from is not None else self.default
@@ -370,9 +400,31 @@ def _one_of(*choices: str) -> Validator:
 
 def _tag_prefix(value: Any, key: str, ctx: _Parsing) -> str:
     prefix = _string(value, key, ctx)
+    if len(prefix) > _TAG_PREFIX_MAX:
+        raise _fail(key, f"{prefix[:20]}…", f"at most {_TAG_PREFIX_MAX} characters (got {len(prefix)})")
+    if any(not c.isprintable() for c in prefix):
+        raise _fail(key, prefix, "printable text (no control characters)")
     if any(c in prefix for c in "*?[]\\ ~^:"):
         raise _fail(key, prefix, "plain text without glob or ref characters (*?[]\\ ~^:)")
     return prefix
+
+
+def _shown(text: str) -> str:
+    """``text`` with control characters (only those) escaped, for an error message of one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _dist_dir(value: Any, key: str, ctx: _Parsing) -> str:
+    """A folder inside the project: it lands verbatim in the workflow's ``with: path:``."""
+    text = _string(value, key, ctx)
+    parts = text.strip("/").split("/") if text else []
+    if text.startswith("/") or not parts or not all(_DIST_PART.fullmatch(p) and p.strip(".") for p in parts):
+        raise _fail(key, text,
+                    'a folder inside the project such as "dist" (letters, digits, _ . + - and /; no "..", '
+                    'no absolute path, no "${{")')
+    return "/".join(parts)
 
 
 def _platforms(value: Any, key: str, ctx: _Parsing) -> tuple[Platform, ...]:
@@ -420,7 +472,7 @@ def _test_command(value: Any, key: str, ctx: _Parsing) -> _Fields:
 
 def _variables(variables: Mapping[str, str], key: str) -> FrozenDict:
     for name in variables:
-        if not _ENV_VAR.match(name):
+        if not _ENV_VAR.fullmatch(name):
             raise ConfigError(
                 f'[{TABLE}] {key} has the key "{name}": expected an environment variable name '
                 "([A-Za-z_][A-Za-z0-9_]*)"
@@ -495,7 +547,7 @@ def _prerelease_labels(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
 
 def _env_name(value: Any, key: str, ctx: _Parsing) -> str:
     name = _string(value, key, ctx)
-    if not _NAME.match(name) or name == "default":
+    if not _NAME.fullmatch(name) or name == "default":
         raise _fail(key, name, "a hatch environment name (letters, digits, - _ .) other than "
                     '"default" (the project\'s own environment, which installs the project)')
     return name
@@ -528,53 +580,219 @@ def _github_release(value: Any, key: str, ctx: _Parsing) -> GitHubRelease:
         raise _fail(key, value, f"a table with keys {', '.join(GITHUB_RELEASE_KEYS)}")
     _check_keys(value, GITHUB_RELEASE_KEYS, key)
     defaults_ = GitHubRelease()
-    when = _one_of("final", "always", "never")(value["when"], f"{key}.when", ctx) if "when" in value else "final"
+    when = _one_of(*RELEASE_WHEN)(value["when"], f"{key}.when", ctx) if "when" in value else "final"
     assets = _project_globs(value["assets"], f"{key}.assets", ctx) if "assets" in value else ()
     notes_file = _string(value["notes-file"], f"{key}.notes-file", ctx) if "notes-file" in value else None
     if notes_file is not None and not notes_file:
         raise _fail(f"{key}.notes-file", notes_file, 'a file name such as "CHANGELOG.md"')
     notes = "changelog" if notes_file is not None else defaults_.notes
     if "notes" in value:
-        notes = _one_of("generated", "changelog", "none")(value["notes"], f"{key}.notes", ctx)
+        notes = _one_of(*RELEASE_NOTES)(value["notes"], f"{key}.notes", ctx)
     if notes_file is not None and notes != "changelog":
         raise ConfigError(f'[{TABLE}] {key}.notes-file is set but {key}.notes = "{notes}"',
                           f'remove notes-file, or set notes = "changelog" in [{TABLE}.{key}]')
-    return GitHubRelease(when, assets, notes, notes_file or defaults_.notes_file)  # type: ignore[arg-type]
+    provenance = _boolean(value["provenance"], f"{key}.provenance", ctx) if "provenance" in value else False
+    return GitHubRelease(when, assets, notes, notes_file or defaults_.notes_file, provenance)  # type: ignore[arg-type]
 
+
+def _quoted(values: Any, last: str = " or ") -> str:
+    """``"a"``, ``"b"`` or ``"c"``: allowed values as the reference shows them (Markdown)."""
+    shown = [f'`"{v}"`' for v in values]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + last + shown[-1]
+
+
+_PLATFORM_NAMES = ", ".join(f"`{name}`" for name in KNOWN_PLATFORMS)
+_OS_KEYS = ", ".join(f"`{name}`" for name in OS_NAMES)
+_SEGMENTS = _quoted(PEP440_SEGMENTS)
+REPO = "repositories.<name>"  # the path of a repository's keys in KEY_SPECS and the reference
 
 # The key table, in the order keys are validated (so the first error reported is stable).
-# Adding a key: one row here, one validator above if no existing one fits, one Config field.
+# Adding a key: one row here (its validator, default and words), one validator above if no existing
+# one fits, one Config field. The words are the configuration reference (docs/gen/config_ref.py).
 KEYS: dict[str, _Key] = {
-    "tag-prefix": _Key("tag_prefix", _tag_prefix, defaults.TAG_PREFIX),
-    "platforms": _Key("platforms", _platforms, Config.platforms),
-    "python": _Key("python", _python, default_from=lambda ctx: ctx.requires_python or defaults.PYTHON),
-    "test-command": _Key("test_command", _test_command,
-                         default_from=lambda ctx: _Fields(test_command=None, test_commands=FrozenDict())),
-    "test-requires": _Key("test_requires", _strings, ()),
-    "before-build": _Key("before_build", _before_build, default_from=lambda ctx: FrozenDict()),
-    "environment": _Key("environment", _environment,
-                        default_from=lambda ctx: _Fields(environment=FrozenDict(), os_environment=FrozenDict())),
-    "dist-dir": _Key("dist_dir", _string, defaults.DIST_DIR),
-    "pure-python": _Key("pure_python", _boolean, None),
-    "wheel": _Key("wheel", _wheel, None),
-    "sdist": _Key("sdist", _boolean, True),
-    "builder": _Key("builder", _one_of("cibuildwheel", "native"), defaults.BUILDER),
-    "fallback-version": _Key("fallback_version", _fallback_version, default_from=_hatch_fallback_version),
+    "tag-prefix": _Key(
+        "tag_prefix", _tag_prefix, defaults.TAG_PREFIX, type="string",
+        allowed="plain text without glob or ref characters (`*?[]\\ ~^:`)", example='"v"',
+        doc='release tags are the prefix then a version: `v1.2.3`; `""` for tags like `1.2.3`'),
+    "platforms": _Key(
+        "platforms", _platforms, Config.platforms, type="list of strings",
+        allowed=f"one or more of {_PLATFORM_NAMES}", example='["linux-x86_64", "macos-arm64"]',
+        doc="the platforms platform wheels are built for (one build job each in the workflow)"),
+    "python": _Key(
+        "python", _python, default_from=lambda ctx: ctx.requires_python or defaults.PYTHON,
+        type="version specifier", allowed="a specifier admitting at least one of CPython " + ", ".join(KNOWN_PYTHONS),
+        example='">=3.10"', default_note="`project.requires-python`, else {default}",
+        doc="the CPython versions to build wheels for; cut to what `project.requires-python` admits"),
+    "test-command": _Key(
+        "test_command", _test_command,
+        default_from=lambda ctx: _Fields(test_command=None, test_commands=FrozenDict()),
+        type="string, or table of strings", allowed=f"a shell command, or a table with keys {_OS_KEYS}",
+        example="'python -c \"import example\"'",
+        doc="run against every built wheel, installed in a fresh environment (cibuildwheel's `test-command`; "
+            "`{project}` is the project folder); a failure fails the build. Windows runs it with cmd.exe, "
+            "where single quotes do not quote: give `windows` its own command in a table"),
+    "test-requires": _Key(
+        "test_requires", _strings, (), type="list of strings", allowed="requirements", example='["pytest"]',
+        doc="installed before the test command"),
+    "before-build": _Key(
+        "before_build", _before_build, default_from=lambda ctx: FrozenDict(),
+        type="string, or table of strings", allowed=f"one command, or a table with keys {_OS_KEYS}",
+        example='{ linux = "yum install -y go", macos = "brew install go" }',
+        doc="run before each build (cibuildwheel's `before-build`); one string applies to every OS"),
+    "environment": _Key(
+        "environment", _environment,
+        default_from=lambda ctx: _Fields(environment=FrozenDict(), os_environment=FrozenDict()),
+        type="table of strings", example='{ CGO_ENABLED = "1", windows = { CC = "gcc" } }',
+        allowed=f"environment variable names (`[A-Za-z_][A-Za-z0-9_]*`) → strings; keys {_OS_KEYS} may hold "
+                "a table of that OS's own variables",
+        doc="environment variables for the builds (cibuildwheel's `environment`); an OS's own table adds to "
+            "the common variables and wins over them"),
+    "dist-dir": _Key(
+        "dist_dir", _dist_dir, defaults.DIST_DIR, type="string", allowed="a folder path", example='"dist"',
+        doc="where artifacts are written and read"),
+    "pure-python": _Key(
+        "pure_python", _boolean, None, type="bool", allowed="`true` or `false`", example="false",
+        doc="`true`: one `py3-none-any` wheel; `false`: platform wheels (`cpython`, unless `wheel` says otherwise)",
+        default_note="detected: a hatch build hook, another build backend or a `[tool.cibuildwheel]` table mean "
+                     "platform wheels"),
+    "wheel": _Key(
+        "wheel", _wheel, None, type="string", example='"abi3"',
+        allowed="; ".join(f'`"{kind}"`: {words}' for kind, words in WHEEL_KINDS.items()),
+        doc="the kind of wheels the project builds; overrides the detection behind `pure-python` (which, if "
+            "set too, must agree)",
+        default_note='detected: `"pure"` or `"cpython"`, from `pure-python` or its detection'),
+    "sdist": _Key(
+        "sdist", _boolean, True, type="bool", allowed="`true` or `false`", example="false",
+        doc="build and publish the sdist; `false`: wheels only (the workflow then has no sdist job)"),
+    "builder": _Key(
+        "builder", _one_of(*BUILDERS), defaults.BUILDER, type="string", allowed=_quoted(BUILDERS),
+        example='"native"',
+        doc="the platform wheel builder; `native` builds for the host only (hatch, then auditwheel on Linux)"),
+    "fallback-version": _Key(
+        "fallback_version", _fallback_version, default_from=_hatch_fallback_version, type="string",
+        allowed='a PEP 440 version such as `"0.0.0"`', example='"0.0.0"',
+        doc="the version when no release tag is reachable, or there is no git history and no "
+            "`.git_archival.txt` (also read from `[tool.hatch.version]`); never used for a shallow clone, "
+            "and published only to a repository with `dev-versions = true`",
+        default_note="`[tool.hatch.version] fallback-version`, else none"),
     "prerelease-labels": _Key(
-        "prerelease_labels", _prerelease_labels, default_from=lambda ctx: FrozenDict(DEFAULT_PRERELEASE_LABELS)
-    ),
-    "numeric-suffix": _Key("numeric_suffix", _one_of(*PEP440_SEGMENTS), defaults.NUMERIC_SUFFIX),
+        "prerelease_labels", _prerelease_labels,
+        default_from=lambda ctx: FrozenDict(DEFAULT_PRERELEASE_LABELS), type="table of strings",
+        allowed=f"label (letters and digits) → one of {_SEGMENTS}", example='{ nightly = "dev" }',
+        doc="semver-style labels accepted in tags (`v1.0.0-beta.2` → `1.0.0b2`); yours are added to the defaults"),
+    "numeric-suffix": _Key(
+        "numeric_suffix", _one_of(*PEP440_SEGMENTS), defaults.NUMERIC_SUFFIX, type="string",
+        allowed=f"one of {_SEGMENTS}", example='"rc"',
+        doc="what a bare numeric suffix (`v1.0.0-1`) becomes: `post` reads it as PEP 440 does (a final "
+            "post-release), `rc` (or `a`, `b`, `dev`) as semver does (a pre-release)"),
     "repositories": _Key(
-        "repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories(ctx.root))
-    ),
-    "routes": _Key("routes", _routes, default_from=lambda ctx: Routes()),
-    "env-name": _Key("env_name", _env_name, defaults.ENV_NAME),
-    "workflow": _Key("workflow", _workflow, default_from=lambda ctx: WorkflowSettings()),
-    "github-release": _Key("github_release", _github_release, default_from=lambda ctx: GitHubRelease()),
-    "reuse": _Key("reuse", _boolean, False),
-    "reuse-ignore": _Key("reuse_ignore", _project_globs, ()),
+        "repositories", _repositories, default_from=lambda ctx: FrozenDict(default_repositories(ctx.root)),
+        type="table of tables", allowed=f"repository name → a `[{REPO}]` table",
+        example='{ internal = { upload-url = "https://pkgs.example.com/legacy/", '
+                'index-url = "https://pkgs.example.com/simple/" } }',
+        doc="the indexes to publish to; `pypi`, `testpypi` and the folder index `local` exist by default"),
+    "routes": _Key(
+        "routes", _routes, default_from=lambda ctx: Routes(), type="table",
+        allowed="keys `prerelease` and `final`", example='{ prerelease = "testpypi", final = "pypi" }',
+        doc="which repository each channel publishes to"),
+    "env-name": _Key(
+        "env_name", _env_name, defaults.ENV_NAME, type="string",
+        allowed='a hatch environment name (letters, digits, `-_.`), not `"default"`', example='"release"',
+        doc="the hatch environment the collector injects (`hatch run <env-name>:plan`)"),
+    "workflow": _Key(
+        "workflow", _workflow, default_from=lambda ctx: WorkflowSettings(), type="table",
+        allowed="the keys of `[tool.manta-release.workflow]` below", example="{ pull-request = false }",
+        doc="the generated workflow's own settings (triggers, runners, toolchain steps, pins)"),
+    "github-release": _Key(
+        "github_release", _github_release, default_from=lambda ctx: GitHubRelease(), type="table",
+        allowed="the keys of `[tool.manta-release.github-release]` below", example='{ when = "always" }',
+        doc="the GitHub Release `manta-release github-release` makes for a tag: when, what is attached, its notes"),
+    "reuse": _Key(
+        "reuse", _boolean, False, type="bool", allowed="`true` or `false`", example="true",
+        doc="a pre-release re-versions its base release's wheels instead of rebuilding them, when no file "
+            "that goes into them changed since the base release's tag"),
+    "reuse-ignore": _Key(
+        "reuse_ignore", _project_globs, (), type="list of strings",
+        allowed='glob patterns relative to the project (`"docs/**"`)', example='["docs/**"]',
+        doc="paths whose changes never stop `reuse` (documentation, tests, CI files)"),
 }
 TOP_KEYS = tuple(KEYS)
+
+# The words of the sub-tables' keys, by dotted path (``repositories.<name>.token-env``): the same
+# fields as a :class:`_Key` row's words, and for a repository key the repository its example is
+# written for where ``pypi`` would make a poor one (``example_repository``). The keys themselves
+# are REPO_KEYS, ROUTE_KEYS, GITHUB_RELEASE_KEYS and workflow_settings.KEYS (whose words live
+# beside them there).
+_BOOL = "`true` or `false`"
+KEY_SPECS: dict[str, dict[str, str]] = {
+    f"{REPO}.upload-url": dict(
+        type="URL", allowed="an `http(s)://` URL, or a `file:///` folder (a folder index, as `path`)",
+        example='"https://upload.pypi.org/legacy/"',
+        doc="the index's legacy upload endpoint (a trailing `/` is added)"),
+    f"{REPO}.index-url": dict(
+        type="URL", allowed="an `http(s)://` URL", example='"https://pypi.org/simple/"',
+        doc="the index's simple API, read to skip files already published; a folder index's is `<folder>/simple/` "
+            "(leave it out)"),
+    f"{REPO}.token-env": dict(
+        type="string", allowed="an environment variable name", example='"PYPI_API_TOKEN"',
+        doc="the variable holding the upload token; read from the environment only, never printed"),
+    f"{REPO}.skip-existing": dict(
+        type="bool", allowed=_BOOL, example="true",
+        doc="a *different* file under a name the index already has: a warning instead of an error "
+            "(identical files are always skipped)"),
+    f"{REPO}.environment": dict(
+        type="string", allowed="a GitHub environment name", example='"pypi"',
+        doc="the GitHub environment of the publish job when this repository is routed to"),
+    f"{REPO}.trusted-publishing": dict(
+        type="bool or string", allowed='`true`, `false` or `"auto"`', example='"auto"',
+        doc='OIDC Trusted Publishing; `"auto"` uses it on GitHub Actions when the token variable is unset'),
+    f"{REPO}.attestations": dict(
+        type="bool", allowed=_BOOL, example="true",
+        doc="PEP 740 publish attestations for the files uploaded here; they can be made only with Trusted "
+            "Publishing (the index accepts them only from a Trusted Publisher), so `false` is the only "
+            "setting that changes anything",
+        default_note="unset: made with Trusted Publishing"),
+    f"{REPO}.index-auth": dict(
+        type="bool", allowed=_BOOL, example="true",
+        doc="send the credential to the index-url too when it is on another host than the upload-url "
+            "(a private index that needs it); without it the token goes to the upload host only",
+        default_note="unset: only to an index on the upload URL's origin"),
+    f"{REPO}.path": dict(
+        type="string", allowed="a folder, relative to the project (or absolute)", example='"../wheelhouse"',
+        example_repository="wheelhouse",
+        doc="makes the repository a folder index: `publish` writes a static simple index there "
+            "(`<folder>/simple/`, HTML and JSON) that `pip install --index-url file://…/simple/` reads; "
+            "no token, no upload-url or index-url"),
+    f"{REPO}.dev-versions": dict(
+        type="bool", allowed=_BOOL, example="false", example_repository="local",
+        doc="development versions (an untagged or dirty checkout, a fallback-version) may be published here, "
+            "local versions included; PyPI and TestPyPI refuse local versions"),
+    "routes.prerelease": dict(
+        type="string", allowed="a defined repository", example='"testpypi"',
+        doc="where a pre-release version (a, b, rc, dev) goes"),
+    "routes.final": dict(
+        type="string", allowed="a defined repository", example='"pypi"',
+        doc="where every other release version goes (post-releases included)"),
+    "github-release.when": dict(
+        type="string", allowed=_quoted(RELEASE_WHEN), example='"always"',
+        doc="which tags get a GitHub Release: final releases (as the reference system), every release tag, "
+            "or none"),
+    "github-release.assets": dict(
+        type="list of strings", allowed='glob patterns relative to the project (`"native/*.so"`)',
+        example='["native/*.so"]', doc="files attached to the release besides `dist/`"),
+    "github-release.notes": dict(
+        type="string", allowed=_quoted(RELEASE_NOTES), example='"changelog"',
+        doc="the release notes: GitHub's generated notes, the version's section of `notes-file`, or none"),
+    "github-release.notes-file": dict(
+        type="string", allowed="a file name", example='"CHANGELOG.md"',
+        doc='the changelog read when `notes = "changelog"` (setting it implies that)'),
+    "github-release.provenance": dict(
+        type="bool", allowed=_BOOL, example="true",
+        doc="the workflow's github-release job also makes GitHub artifact attestations (SLSA build provenance, "
+            "`actions/attest-build-provenance`) of the assets, with `id-token: write` and `attestations: write` "
+            "in that job only"),
+    **{f"workflow.{key}": words for key, words in WORKFLOW_KEY_SPECS.items()},
+}
 
 
 def parse_config(
@@ -677,8 +895,8 @@ def _parse_repositories(raw: Any, root: Path | None = None) -> dict[str, Reposit
 
 
 def _parse_repository(name: str, repo_table: Any, base: Repository | None, root: Path | None = None) -> Repository:
-    path = f"repositories.{name}"
-    if not _NAME.match(name):
+    path = f"repositories.{_shown(name)}"
+    if not _NAME.fullmatch(name):
         raise _fail(path, name, "a repository name of letters, digits, - _ .")
     if not isinstance(repo_table, dict):
         raise _fail(path, repo_table, f"a table with keys {', '.join(REPO_KEYS)}")
@@ -699,14 +917,13 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None, root:
     upload_url = _url(repo_table, "upload-url", f"{path}.upload-url", base.upload_url)
     index_url = _url(repo_table, "index-url", f"{path}.index-url", base.index_url)
     token_env = repo_table.get("token-env", base.token_env)
-    if token_env is not None and (not isinstance(token_env, str) or not _ENV_VAR.match(token_env)):
+    if token_env is not None and (not isinstance(token_env, str) or not _ENV_VAR.fullmatch(token_env)):
         raise _fail(f"{path}.token-env", token_env, 'the name of an environment variable such as "PYPI_API_TOKEN"')
     skip_existing = repo_table.get("skip-existing", base.skip_existing)
     if not isinstance(skip_existing, bool):
         raise _fail(f"{path}.skip-existing", skip_existing, "true or false")
-    environment = repo_table.get("environment", base.environment)
-    if environment is not None and not isinstance(environment, str):
-        raise _fail(f"{path}.environment", environment, "a GitHub environment name (a string)")
+    environment = _github_environment(repo_table.get("environment", base.environment), path)
+    index_auth = _optional_bool(repo_table, "index-auth", path, base.index_auth)
     trusted = repo_table.get("trusted-publishing", base.trusted_publishing)
     if trusted not in (True, False, "auto"):
         raise _fail(f"{path}.trusted-publishing", trusted, 'true, false or "auto"')
@@ -724,6 +941,7 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None, root:
         trusted_publishing=trusted,
         attestations=attestations,
         dev_versions=dev_versions,
+        index_auth=index_auth,
     )
 
 
@@ -760,6 +978,15 @@ def _folder(name: str, repo_table: Mapping[str, Any], base: Repository | None, r
     )
 
 
+def _github_environment(environment: Any, path: str) -> str | None:
+    """A GitHub environment name: it lands in the workflow's ``environment:``."""
+    if environment is not None and not isinstance(environment, str):
+        raise _fail(f"{path}.environment", environment, "a GitHub environment name (a string)")
+    if environment and not _GITHUB_ENVIRONMENT.fullmatch(environment):
+        raise _fail(f"{path}.environment", environment, "a GitHub environment name (letters, digits, - _ . space)")
+    return environment
+
+
 def _optional_bool(table: Mapping[str, Any], key: str, path: str, default: bool | None) -> bool | None:
     value = table.get(key, default)
     if value is not None and not isinstance(value, bool):
@@ -767,10 +994,25 @@ def _optional_bool(table: Mapping[str, Any], key: str, path: str, default: bool 
     return value
 
 
+def _url_credentials(url: str) -> bool:
+    """``user:password@`` (or ``token@``) in a URL (the redaction module, only loaded when there is an ``@``)."""
+    from hatch_manta_release.core.redaction import url_has_credentials
+
+    return url_has_credentials(url)
+
+
 def _url(table: Mapping[str, Any], key: str, path: str, default: str) -> str:
     value = table.get(key, default)
-    if not isinstance(value, str) or not re.match(r"^(https?|file)://[^\s]+$", value):
+    if not isinstance(value, str) or not re.fullmatch(r"(https?|file)://[^\s]+", value):
         raise _fail(path, value, "an http(s):// URL")
+    if "@" in value and _url_credentials(value):
+        from hatch_manta_release.core.redaction import redact_url_credentials
+
+        raise ConfigError(
+            f'[{TABLE}] {path} = "{redact_url_credentials(value)}": a URL must not hold credentials (user:password@)',
+            f"remove them from the URL; the token goes in the variable that token-env of "
+            f"[{TABLE}.{path.rsplit('.', 1)[0]}] names",
+        )
     return value if value.endswith("/") else value + "/"
 
 

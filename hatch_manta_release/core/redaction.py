@@ -128,14 +128,14 @@ class RedactingStream:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
+    def write(self, text: str) -> int:
+        self._stream.write(redact(text))
+        return len(text)
+
     @property
     def unredacted(self) -> TextIO:
         """The stream underneath: only for ``::add-mask::``, whose whole point is to name the secret to the runner."""
         return self._stream
-
-    def write(self, text: str) -> int:
-        self._stream.write(redact(text))
-        return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:
         for line in lines:

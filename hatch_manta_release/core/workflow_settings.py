@@ -62,6 +62,9 @@ ACTIONS: dict[str, ActionRelease] = {
     "download-artifact": ActionRelease(
         "actions/download-artifact", "37930b1c2abaa49bbe596cd826c3c89aef350131", "v7.0.0"
     ),
+    "attest-build-provenance": ActionRelease(
+        "actions/attest-build-provenance", "a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32", "v4.1.0"
+    ),
 }
 
 RUNNER_PYTHON = "3.12"
@@ -107,6 +110,37 @@ CACHE_BY_DEFAULT = {"actions/setup-go": "cache", "actions/setup-node": "package-
 
 KEYS = ("pull-request", "push-branches", "runner-python", "hatch-version", "runners", "setup-steps", "actions")
 STEP_KEYS = ("uses", "name", "version", "with")
+
+# The words of each key for the configuration reference (docs/gen/config_ref.py), beside the keys:
+# type, allowed values, an example (a TOML value the docs tests validate) and what it does.
+_BOOL = "`true` or `false`"
+KEY_SPECS: dict[str, dict[str, str]] = {
+    "pull-request": dict(
+        type="bool", allowed=_BOOL, example="false",
+        doc="build and test on pull requests too (the publish job is skipped there)"),
+    "push-branches": dict(
+        type="list of strings", allowed='branch names or patterns (`"main"`, `"release/**"`)',
+        example='["main", "release/**"]', doc="build and test on pushes to these branches too; `[]` for none"),
+    "runner-python": dict(
+        type="string", allowed='a CPython version for actions/setup-python, such as `"3.12"`', example='"3.13"',
+        doc="the Python that runs hatch on the runners (the wheels' Pythons come from `python`)"),
+    "hatch-version": dict(
+        type="string", allowed="a hatch release", example='"1.18.2"',
+        doc="the hatch the runners install (exactly `hatch==<hatch-version>`)"),
+    "runners": dict(
+        type="table of strings", allowed="configured platform → a runner label",
+        example='{ macos-x86_64 = "macos-15" }', doc="a runner per platform, instead of the platform's default runner"),
+    "setup-steps": dict(
+        type="list of tables",
+        allowed="tables with `uses` (`owner/repo@<full commit SHA>`), and optionally `name`, `version`, `with`",
+        example='[{ uses = "actions/setup-go@0123456789abcdef0123456789abcdef01234567", version = "v6.2.0", '
+                'with = { go-version = "1.24" } }]',
+        doc="extra steps before the build (a toolchain), pinned to a commit; caches stay off"),
+    "actions": dict(
+        type="table of strings", allowed='an action the workflow uses → `"<full commit SHA> # <release>"`',
+        example='{ "actions/checkout" = "d23441a48e516b6c34aea4fa41551a30e30af803 # v6.1.0" }',
+        doc="force an action's pin (otherwise the workflow file's own pin is kept, so Dependabot's bumps stay)"),
+}
 
 
 def _error(path: str, value: Any, expected: str, hint: str | None = None) -> ConfigError:

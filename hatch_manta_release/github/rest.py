@@ -31,7 +31,16 @@ _REDIRECTS = (301, 302, 307, 308)
 
 
 class GitHubError(MantaError):
-    """GitHub refused a request, or could not be reached; the message names the request, never the token."""
+    """`github-release` could not make or finish the GitHub Release: GITHUB_REPOSITORY or
+    GITHUB_TOKEN is not set, GitHub refused the request (401 token, 403 without `contents: write`,
+    404 repository, 422 validation, rate limit), could not be reached, stored an asset with another
+    sha256, or the published release already has an asset of that name with different content or
+    is immutable. The message names the request and the status, never the token.
+
+    Fix: do what the hint says (pass `GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` to the step and
+    give that job `permissions: contents: write`; push the tag), then re-run the job: the release
+    is found again, assets already there with the same sha256 are kept, and it is finished.
+    """
 
 
 @dataclass

@@ -41,11 +41,14 @@ Signer = Callable[[Path, str], "Attestation"]
 
 
 class AttestationError(MantaError):
-    """An attestation could not be made (no OIDC identity in this job, Sigstore unreachable or refusing), or a
-    kept one does not belong to the file.
+    """A PEP 740 publish attestation could not be made (no OIDC identity in the job, or Sigstore
+    refused to sign), or one kept beside a file in dist/ is not that file's publish attestation
+    (another name or sha256, several subjects, another predicate).
 
-    Fix: publish from the release workflow with ``permissions: id-token: write`` and re-run the job (kept
-    attestations are reused); or set ``attestations = false`` for the repository to publish without them.
+    Fix: give the publish job `permissions: id-token: write` (attestations are signed with the
+    job's identity, so they are made only in CI); remove a kept attestation that does not match
+    (publish makes a new one); or set `attestations = false` for that repository to publish
+    without them. A re-run reuses the attestations already made.
     """
 
 

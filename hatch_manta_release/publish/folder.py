@@ -41,7 +41,13 @@ API_VERSION = "1.1"
 
 
 class FolderConflict(MantaError):
-    """The folder already holds a different file under this name."""
+    """A folder index (the built-in `local` repository, or one with `path` or a `file://`
+    upload-url) already holds a file of this name with different content. Identical files are
+    skipped; a folder index never replaces a file, as PyPI never does.
+
+    Fix: never rebuild a published version: release a new one (a new tag, or a new commit for a
+    development version). To start a rehearsal over, delete the folder (`dist/index` for `local`).
+    """
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -29,11 +29,12 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.core.invocation import command_form
 from hatch_manta_release.core.plan import make_plan
+from hatch_manta_release.publish import limits
 from hatch_manta_release.publish.decide import (
     Decision,
     conflict_fix,
@@ -55,8 +56,11 @@ from hatch_manta_release.publish.report import (
     channel_label,
     install_command,
 )
+from hatch_manta_release.publish.verify import complete_hashes, index_auth, verify_files
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from hatch_manta_release.core.project import Project
     from hatch_manta_release.dist.artifacts import Artifact
     from hatch_manta_release.publish.attest import Attested
@@ -72,11 +76,12 @@ def publish(
 ) -> PublishReport:
     """Publish ``project``'s release; raises :class:`PublishError` (with the report) when it stops."""
     run = _Run(project, options, os.environ if environ is None else environ, Messages(notify))
+    limits.start_run(options)
     run.gate()
     run.start_listing()  # the index query runs while dist/ is read and hashed and the credential resolved
     files = run.dist_files()
     credentials = run.credentials()
-    listing = run.listing(credentials)
+    listing = run.verified_listing(files, run.listing(credentials), credentials)
     report = run.compare(files, listing)
     to_upload = [o.file for o in report.outcomes if o.status in ("not-attempted", "would-upload")]
     if options.dry_run or not to_upload:
@@ -152,6 +157,7 @@ class _Run:
             except MantaError as e:
                 self.block(e)
         files = release_files(artifacts, self.plan.project, self.plan.version)
+        self.verify(files, dist_dir)
         if not files:
             self.block(
                 PublishError(
@@ -231,9 +237,9 @@ class _Run:
         self._credential = None
         self._query_outcome: list[object] = []
 
-        def auth() -> tuple[str, str] | None:
+        def auth() -> dict[str, Any]:
             self._credential_known.wait(timeout)
-            return _auth(self._credential)
+            return index_auth(self.repo, self._credential)
 
         def query() -> None:
             try:
@@ -266,7 +272,9 @@ class _Run:
 
     def _query_index(self, credentials: Credentials | None, timeout: float) -> dict[str, IndexFile]:
         try:
-            return existing_files(self.repo.index_url, self.plan.project, auth=_auth(credentials), timeout=timeout)
+            return existing_files(
+                self.repo.index_url, self.plan.project, **index_auth(self.repo, credentials), timeout=timeout
+            )
         except (IndexReadError, OSError, ValueError) as e:
             raise self._query_failure(e) from None
 
@@ -295,6 +303,23 @@ class _Run:
             )
         except BaseException as e:
             return e
+
+    def verify(self, files: list[Artifact], dist_dir: Path) -> None:
+        """Only regular files inside dist/ whose own metadata is this release's (:mod:`.verify`)."""
+        try:
+            verify_files(files, dist_dir, self.plan.project, self.plan.version)
+        except MantaError as e:
+            self.block(e)
+
+    def verified_listing(
+        self, files: list[Artifact], listing: dict[str, IndexFile], credentials: Credentials | None
+    ) -> dict[str, IndexFile]:
+        """The listing with a sha256 for each of this release's files (downloaded where the index gives none)."""
+        try:
+            return complete_hashes(files, listing, self.repo, credentials)
+        except MantaError as e:
+            self.block(e)
+            return listing
 
     def compare(self, files: list[Artifact], listing: Mapping[str, IndexFile]) -> PublishReport:
         """The report with one outcome per file, from :func:`.decide.decide`; a conflict stops or warns."""
@@ -387,7 +412,7 @@ class _Run:
         """The index's sha256 for a file name: how an upload answered "file exists" is confirmed as landed."""
 
         def confirm(filename: str) -> str | None:
-            found = existing_files(self.repo.index_url, self.plan.project, auth=_auth(credentials), timeout=30)
+            found = existing_files(self.repo.index_url, self.plan.project, **index_auth(self.repo, credentials))
             entry = found.get(filename)
             return entry.sha256 if entry else None
 
@@ -409,10 +434,6 @@ def _import_twine() -> None:
     with contextlib.suppress(ImportError):
         import twine.package
         import twine.repository  # noqa: F401
-
-
-def _auth(credentials: Credentials | None) -> tuple[str, str] | None:
-    return (credentials.username, credentials.password) if credentials else None
 
 
 def _incomplete(report: PublishReport) -> PublishError:
