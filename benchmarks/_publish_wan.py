@@ -66,7 +66,7 @@ def uv_command() -> list[str] | None:
 
 def remote_jobs() -> int:
     """The parallel uploads our publisher picks for an index that is not on this machine."""
-    from hatch_manta_release.publish.run import default_jobs
+    from hatch_manta_release.publish.batch import default_jobs
 
     return int(default_jobs("https://upload.pypi.org/legacy/"))
 

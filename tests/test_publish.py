@@ -94,7 +94,7 @@ def test_repository_override_is_announced(rc_release) -> None:
     build(rc_release)
     result = publish(rc_release, "--repository", "pypi")
     assert rc_release.prod.files() and not rc_release.test.files()
-    assert "publishing to pypi because of --repository (the route for a prerelease release is testpypi)" in (
+    assert "publishing to pypi because of --repository (the route for a pre-release is testpypi)" in (
         result.stderr
     )
 
@@ -407,3 +407,48 @@ def test_index_helper_restarts_on_the_same_port(tmp_path: Path) -> None:
 def test_environment_is_clean_of_tokens() -> None:
     # The suite's own environment never holds an issued token (they only go to child environments).
     assert_no_token("\n".join(f"{k}={v}" for k, v in os.environ.items()))
+
+
+# ------------------------------------------------------------------------ messages in the user's terms (issue 13 §7)
+
+
+def test_every_file_conflicting_is_not_published(rc_release) -> None:
+    built = build(rc_release)
+    publish(rc_release)
+    for name in built:  # rebuilt differently: every file now differs from the index's copy
+        (rc_release.dist / name).unlink()
+    write_wheel(rc_release.dist, "sample-pkg", "1.0.0rc1", payload=b"# rebuilt differently\n")
+    write_sdist(rc_release.dist, "sample-pkg", "1.0.0rc1", payload=b"# rebuilt differently\n")
+    result = publish(rc_release)
+    assert "published " not in result.stdout
+    assert "nothing new uploaded: sample-pkg 1.0.0rc1 to testpypi" in result.stdout
+    assert "2 file(s) already there with different content, kept by the index (skip-existing = true" in result.stdout
+
+
+def test_a_rerun_says_nothing_new_was_uploaded(final_release) -> None:
+    build(final_release)
+    publish(final_release)
+    again = publish(final_release)
+    assert "published " not in again.stdout
+    assert "nothing new uploaded: sample-pkg 2.0.0 to pypi" in again.stdout and "2 identical file(s)" in again.stdout
+
+
+def test_not_a_release_hint_uses_the_tag_prefix_and_the_command_form(tmp_path: Path) -> None:
+    release = make_release(tmp_path, "1.0.0", manta='tag-prefix = ""')
+    try:
+        build(release)
+        commit(release.project, "after the tag")
+        plain = publish(release, rc=1)
+        assert "git tag 1.2.3 && git push origin 1.2.3" in plain.stderr and "git tag v1.2.3" not in plain.stderr
+        assert "`manta-release plan` shows the decision" in plain.stderr
+        in_env = publish(release, env=release.env(HATCH_ENV_ACTIVE="release"), rc=1)
+        assert "`hatch run release:plan` shows the decision" in in_env.stderr
+    finally:
+        stop(release)
+
+
+def test_pre_release_is_spelled_one_way(rc_release) -> None:
+    build(rc_release)
+    result = publish(rc_release, "--dry-run")
+    assert "(pre-release, tag v1.0.0-rc.1)" in result.stderr
+    assert "prerelease" not in result.stdout + result.stderr

@@ -172,5 +172,5 @@ def test_a_failure_stops_new_uploads_and_keeps_the_sdist_back() -> None:
 
 
 def test_default_jobs() -> None:
-    assert default_jobs("https://upload.pypi.org/legacy/") == 4
+    assert default_jobs("https://upload.pypi.org/legacy/") == 8
     assert 1 <= default_jobs("http://127.0.0.1:8080/") <= 4

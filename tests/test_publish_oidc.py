@@ -89,6 +89,7 @@ upload-url = "{standin.url}/"
 index-url = "{standin.url}/simple/"
 token-env = "{PROD_VAR}"
 trusted-publishing = true
+attestations = false  # Sigstore cannot be reached here; tests/test_publish_attest.py signs with a stand-in
 """
     project = make_project(tmp_path / "project", "sample-pkg", manta=manta, tag="v1.0.0")
     release = Release(project, index, index, "sample-pkg")

@@ -134,7 +134,13 @@ def summary_lines(report: PublishReport, *, verbose: bool = False) -> list[str]:
 
     plan, repo = report.plan, report.repository
     verb = "dry run: would publish" if report.dry_run else "published" if report.ok else "publishing stopped:"
-    lines = [f"{verb} {plan.project} {plan.version} to {repo.name} ({repo.upload_url})"]
+    if report.nothing_new:
+        lines = [
+            f"nothing new uploaded: {plan.project} {plan.version} to {repo.name} ({repo.upload_url}): "
+            + report.why_nothing_new()
+        ]
+    else:
+        lines = [f"{verb} {plan.project} {plan.version} to {repo.name} ({repo.upload_url})"]
     width = max((len(o.file.filename) for o in report.outcomes), default=10)
     for o in report.outcomes:
         lines.append(_file_line(o, width))

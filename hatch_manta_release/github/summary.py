@@ -34,6 +34,8 @@ def publish_markdown(report: PublishReport) -> str:
 
     plan, repo = report.plan, report.repository
     title = "Dry run" if report.dry_run else "Published" if report.ok else "Publishing stopped"
+    if report.nothing_new:
+        title = "Nothing new uploaded"
     lines = [
         f"### {title}: {plan.project} {plan.version} → {repo.name}",
         "",

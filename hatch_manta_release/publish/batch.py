@@ -21,7 +21,8 @@ Send = Callable[["Artifact"], "UploadResult"]
 
 
 def default_jobs(upload_url: str) -> int:
-    """Parallel uploads: 4 to a remote index (uploads wait on the network); on a loopback index, which
+    """Parallel uploads: 8 to a remote index (uploads wait on the network; measured through a 60 ms,
+    40 Mbit/s-per-connection stand-in: 40 wheels took 0.37 of twine's time at 4, 0.28 at 8); on a loopback index, which
     parses uploads on this machine's own CPUs, about half as many as there are CPUs (measured: 2 is fastest on 2
     cores against pypiserver, 4 is slower than 1). A folder index is written one file at a time."""
     parts = urllib.parse.urlsplit(upload_url)
@@ -30,7 +31,7 @@ def default_jobs(upload_url: str) -> int:
     host = (parts.hostname or "").lower()
     if host in ("localhost", "::1") or host.startswith("127."):
         return max(1, min(4, (os.cpu_count() or 2) // 2 + 1))
-    return 4
+    return 8
 
 
 class Batch:

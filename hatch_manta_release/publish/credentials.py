@@ -86,11 +86,22 @@ def resolve_credentials(
 ) -> Credentials:
     """The credential for ``repository``; raises :class:`MantaError` naming what is missing."""
     if uses_trusted_publishing(repository, environ):
-        from hatch_manta_release.publish.oidc import mint_token
+        from hatch_manta_release.core.redaction import register_secret
+        from hatch_manta_release.publish.trusted import TrustedPublisher
 
         info(f"credentials: Trusted Publishing (OIDC) for {repository.name}")
-        token = mint_token(repository, project, version, environ)
-        return Credentials(TOKEN_USERNAME, token, "the token minted by Trusted Publishing", trusted_publishing=True)
+        request_token = environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "")
+        register_secret(request_token, users=(), variable="ACTIONS_ID_TOKEN_REQUEST_TOKEN")  # the runner masks it
+        publisher = TrustedPublisher(repository, project, environ=environ)
+        token = publisher.token()  # minted once now, so a refusal shows before anything is uploaded
+        mask(token, environ)
+        return Credentials(
+            TOKEN_USERNAME,
+            token,
+            "the token minted by Trusted Publishing",
+            trusted_publishing=True,
+            publisher=publisher,
+        )
 
     var = repository.token_env
     if not var:

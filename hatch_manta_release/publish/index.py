@@ -17,6 +17,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
@@ -55,7 +56,7 @@ def existing_files(
     index_url: str,
     project: str,
     *,
-    auth: tuple[str, str] | None = None,
+    auth: tuple[str, str] | Callable[[], dict[str, Any]] | None = None,
     timeout: float = 30.0,
     withheld: str = "",
 ) -> dict[str, IndexFile]:
@@ -63,11 +64,16 @@ def existing_files(
 
     ``auth`` is only sent when the index asks for it (a 401 on an anonymous read); ``withheld`` is the
     fix to give for a 401 when a credential exists but may not go to this host (:func:`.verify.index_auth`).
+    A callable ``auth`` is asked only then, for those keyword arguments (the query can start before the
+    credential is known).
     """
     url = project_url(index_url, project)
     headers = {"Accept": ACCEPT, "Cache-Control": "no-cache"}
     response = get_with_retries(url, headers, timeout)
-    if response.status == 401 and auth is not None:
+    if response.status == 401 and callable(auth):
+        resolved = auth()
+        auth, withheld = resolved.get("auth"), resolved.get("withheld", withheld)
+    if response.status == 401 and auth is not None and not callable(auth):
         token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
         response = get_with_retries(url, {**headers, "Authorization": f"Basic {token}"}, timeout)
         if response.auth_withheld_from is not None and response.status != 200:

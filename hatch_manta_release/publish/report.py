@@ -84,6 +84,22 @@ class PublishReport:
             o.status in ("uploaded", "skipped", "conflict", "would-upload") for o in self.outcomes
         )
 
+    @property
+    def nothing_new(self) -> bool:
+        """A publish that went through but uploaded nothing: it must not read as "published"."""
+        return self.ok and not self.dry_run and bool(self.outcomes) and not self.count("uploaded")
+
+    def why_nothing_new(self) -> str:
+        """Why nothing was uploaded: the files already there, identical or (skip-existing) different."""
+        same, differ = self.count("skipped"), self.count("conflict")
+        parts = [f"{same} identical file(s) already there"] if same else []
+        if differ:
+            parts.append(
+                f"{differ} file(s) already there with different content, kept by the index "
+                f"(skip-existing = true for {self.repository.name})"
+            )
+        return "; ".join(parts)
+
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
@@ -124,6 +140,14 @@ class Messages:
 
     def warn(self, text: str, *, loud: bool = False) -> None:
         self.add(Note("warning", text, loud))
+
+
+def channel_label(channel: str, *, noun: bool = False) -> str:
+    """A plan's channel in output: "pre-release", the one spelling (``prerelease`` is only the config key);
+    ``noun`` gives "final release" for ``final``."""
+    if channel == "prerelease":
+        return "pre-release"
+    return f"{channel} release" if noun else channel
 
 
 def install_command(plan: Plan, config: Config, repo: Repository) -> str:

@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.invocation import command_form
 from hatch_manta_release.core.plan import make_plan
 from hatch_manta_release.publish import limits
 from hatch_manta_release.publish.decide import (
@@ -51,6 +53,7 @@ from hatch_manta_release.publish.report import (
     PublishError,
     PublishOptions,
     PublishReport,
+    channel_label,
     install_command,
 )
 from hatch_manta_release.publish.verify import complete_hashes, index_auth, verify_files
@@ -60,6 +63,7 @@ if TYPE_CHECKING:
 
     from hatch_manta_release.core.project import Project
     from hatch_manta_release.dist.artifacts import Artifact
+    from hatch_manta_release.publish.attest import Attested
     from hatch_manta_release.publish.upload import Credentials
 
 
@@ -74,6 +78,7 @@ def publish(
     run = _Run(project, options, os.environ if environ is None else environ, Messages(notify))
     limits.start_run(options)
     run.gate()
+    run.start_listing()  # the index query runs while dist/ is read and hashed and the credential resolved
     files = run.dist_files()
     credentials = run.credentials()
     listing = run.verified_listing(files, run.listing(credentials), credentials)
@@ -83,7 +88,8 @@ def publish(
         if not to_upload and not options.dry_run:
             run.messages.info(f"every file is already on {report.repository.name}: nothing to upload")
         return run.finish(report)
-    run.upload(report, to_upload, credentials)
+    attested = run.attest(to_upload, credentials)
+    run.upload(report, to_upload, credentials, attested)
     return run.finish(report)
 
 
@@ -97,6 +103,7 @@ class _Run:
         self.env = env
         self.messages = messages
         self.blockers: list[str] = []
+        self._credential: Credentials | None = None  # handed from credentials() to the index query's thread
         self.plan = make_plan(project, repository=options.repository)
         self.repo = self.plan.repository
         self.ctx = Context(self.repo, self.plan.project, self.plan.version, f"${self.repo.token_env}")
@@ -114,19 +121,22 @@ class _Run:
         plan, repo = self.plan, self.repo
         if plan.repository_overridden:
             self.messages.warn(
-                f"publishing to {repo.name} because of --repository (the route for a {plan.channel} release "
-                f"is {plan.routed_repository})"
+                f"publishing to {repo.name} because of --repository (the route for a "
+                f"{channel_label(plan.channel, noun=True)} is {plan.routed_repository})"
             )
         if not plan.publish:
+            config = self.project.config
+            tag = f"{config.tag_prefix}1.2.3"
             self.block(
                 PublishError(
                     f"{plan.project} {plan.version} is not published: {plan.reason}",
-                    "publish runs on a clean checkout of a release tag (git tag v1.2.3 && git push origin v1.2.3); "
-                    "`manta-release plan` shows the decision",
+                    f"publish runs on a clean checkout of a release tag (git tag {tag} && git push origin {tag}); "
+                    f"`{command_form('plan', config.env_name)}` shows the decision",
                 )
             )
         self.messages.info(
-            f"{'dry run: ' if self.options.dry_run else ''}publishing {plan.project} {plan.version} ({plan.channel}, "
+            f"{'dry run: ' if self.options.dry_run else ''}publishing {plan.project} {plan.version} "
+            f"({channel_label(plan.channel)}, "
             f"tag {plan.tag or 'none'}) to {repo.name} ({repo.upload_url})"
         )
 
@@ -152,7 +162,8 @@ class _Run:
             self.block(
                 PublishError(
                     f"no file of {self.plan.project} {self.plan.version} in {dist_dir}",
-                    "build first: `hatch run release:build` (or download the build artifacts into dist/)",
+                    f"build first: `{command_form('build', self.project.config.env_name)}` (or download the build "
+                    "artifacts into dist/)",
                 )
             )
         return files
@@ -179,7 +190,16 @@ class _Run:
 
     # 3. credentials
     def credentials(self) -> Credentials | None:
-        """The credential (in a dry run a missing one is reported, not fatal)."""
+        """The credential (in a dry run a missing one is reported, not fatal), handed to the index query."""
+        credential: Credentials | None = None
+        try:
+            credential = self._resolve_credentials()
+            return credential
+        finally:
+            self._credential = credential
+            self._credential_known.set()
+
+    def _resolve_credentials(self) -> Credentials | None:
         from hatch_manta_release.publish.credentials import resolve_credentials
 
         if self.repo.folder is not None:
@@ -208,38 +228,81 @@ class _Run:
         return credentials
 
     # 4. compare
+    def start_listing(self) -> None:
+        """Send the index query now, in a thread: its round trips overlap reading ``dist/`` and the
+        credentials (measured on a 60 ms network: publish-1 1.18 → 1.07 of twine's time). It is anonymous;
+        only an index that answers 401 waits for the credential (:meth:`credentials` hands it over)."""
+        timeout = min(self.options.timeout, 60)
+        self._credential_known = threading.Event()
+        self._credential = None
+        self._query_outcome: list[object] = []
+
+        def auth() -> dict[str, Any]:
+            self._credential_known.wait(timeout)
+            return index_auth(self.repo, self._credential)
+
+        def query() -> None:
+            try:
+                self._query_outcome.append(
+                    existing_files(self.repo.index_url, self.plan.project, auth=auth, timeout=timeout)
+                )
+            except BaseException as e:  # handed to the main thread, translated there
+                self._query_outcome.append(e)
+
+        self._query_thread = threading.Thread(target=query, name="index-query", daemon=True)
+        self._query_thread.start()
+        if not self.options.dry_run and self.repo.folder is None:
+            # twine (and requests) imported meanwhile, off the main thread: an upload needs them, and a
+            # re-run with nothing to upload does not wait for them.
+            threading.Thread(target=_import_twine, name="import-twine", daemon=True).start()
+
     def listing(self, credentials: Credentials | None) -> dict[str, IndexFile]:
-        """What the index already holds (one query)."""
+        """What the index already holds (one query, started by :meth:`start_listing`)."""
+        self._credential = credentials
+        self._credential_known.set()  # (credentials() did; a caller that resolved its own passes it here)
+        self._query_thread.join()
+        outcome = self._query_outcome[0]
         try:
-            return self._query_index(credentials, timeout=min(self.options.timeout, 60))
+            if isinstance(outcome, BaseException):
+                raise self._query_failure(outcome) from None
+            return outcome  # type: ignore[return-value]
         except MantaError as e:
             self.block(e)
             return {}
 
     def _query_index(self, credentials: Credentials | None, timeout: float) -> dict[str, IndexFile]:
+        try:
+            return existing_files(
+                self.repo.index_url, self.plan.project, **index_auth(self.repo, credentials), timeout=timeout
+            )
+        except (IndexReadError, OSError, ValueError) as e:
+            raise self._query_failure(e) from None
+
+    def _query_failure(self, error: BaseException) -> BaseException:
+        """The index query's failure, as the error that says what to fix (anything unexpected as it is)."""
         repo, project = self.repo, self.plan.project
         try:
-            return existing_files(repo.index_url, project, **index_auth(repo, credentials), timeout=timeout)
+            raise error
         except IndexReadError as e:
             cause = f"{e.response.status} {e.response.reason}"
             # The reader's own advice where it has one (a redirect to another host, credentials withheld),
             # else the translation of the status.
             fix = e.hint or from_response(e.response, self.ctx, f"the simple index page of {project}").fix
-            raise PublishError(
+            return PublishError(
                 f"cannot read what {repo.name} holds ({repo.index_url}): {cause}",
                 f"check index-url of [tool.manta-release.repositories.{repo.name}] - publish reads it to skip "
                 f"files already there; {fix}",
-            ) from None
+            )
         except OSError as e:
             failure = from_exception(e, self.ctx, repo.index_url)
-            raise PublishError(
-                f"cannot read what {repo.name} holds ({repo.index_url}): {failure.cause}", failure.fix
-            ) from None
+            return PublishError(f"cannot read what {repo.name} holds ({repo.index_url}): {failure.cause}", failure.fix)
         except ValueError as e:
-            raise PublishError(
+            return PublishError(
                 f"cannot read what {repo.name} holds ({repo.index_url}): not a simple index page ({e})",
                 f"check index-url of [tool.manta-release.repositories.{repo.name}]",
-            ) from None
+            )
+        except BaseException as e:
+            return e
 
     def verify(self, files: list[Artifact], dist_dir: Path) -> None:
         """Only regular files inside dist/ whose own metadata is this release's (:mod:`.verify`)."""
@@ -298,7 +361,29 @@ class _Run:
             )
 
     # 5. upload, 6. reconcile
-    def upload(self, report: PublishReport, files: list[Artifact], credentials: Credentials | None) -> None:
+    def attest(self, files: list[Artifact], credentials: Credentials | None) -> dict[str, Attested]:
+        """PEP 740 attestations of the files really uploaded (made with Trusted Publishing's identity; with
+        an API token there are none, and a note says why, once). None for a folder index."""
+        if self.repo.folder is not None:
+            return {}
+        from hatch_manta_release.publish.attest import attest_uploads
+
+        return attest_uploads(
+            self.repo.attestations,
+            bool(credentials and credentials.trusted_publishing),
+            self.repo.name,
+            [(f.path, f.sha256) for f in files],
+            self.project.root / self.plan.dist_dir,
+            note=self.messages.info,
+        )
+
+    def upload(
+        self,
+        report: PublishReport,
+        files: list[Artifact],
+        credentials: Credentials | None,
+        attested: Mapping[str, Attested] | None = None,
+    ) -> None:
         from hatch_manta_release.publish.batch import Batch, default_jobs
         from hatch_manta_release.publish.folder import FolderSender
         from hatch_manta_release.publish.upload import HttpSender
@@ -307,7 +392,9 @@ class _Run:
         if self.repo.folder is not None:
             sender = FolderSender(self.repo.folder, self.plan.project)
         else:
-            sender = HttpSender(self.repo, credentials, self.ctx, self.options, confirm=self._confirmer(credentials))
+            sender = HttpSender(
+                self.repo, credentials, self.ctx, self.options, confirm=self._confirmer(credentials), attested=attested
+            )
         try:
             Batch(report.outcomes, sender.send, self.messages).run(
                 files, self.options.jobs or default_jobs(self.repo.upload_url)
@@ -341,6 +428,12 @@ class _Run:
 
 
 _STATUS = {"upload": "not-attempted", "skip": "skipped", "conflict": "conflict"}
+
+
+def _import_twine() -> None:
+    with contextlib.suppress(ImportError):
+        import twine.package
+        import twine.repository  # noqa: F401
 
 
 def _incomplete(report: PublishReport) -> PublishError:

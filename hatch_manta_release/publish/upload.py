@@ -26,7 +26,7 @@ import threading
 import time
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +43,9 @@ if TYPE_CHECKING:
 
     from hatch_manta_release.core.config import Repository as IndexConfig
     from hatch_manta_release.dist.artifacts import Artifact
+    from hatch_manta_release.publish.attest import Attested
     from hatch_manta_release.publish.report import PublishOptions
+    from hatch_manta_release.publish.trusted import TrustedPublisher
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Credentials:
     password: str = field(repr=False)
     source: str  # "$PYPI_API_TOKEN", "the token minted by Trusted Publishing", "no credentials"
     trusted_publishing: bool = False
+    # Trusted Publishing: mints the upload token and re-mints it before it expires (the session's auth)
+    publisher: TrustedPublisher | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:  # never show the password, even in a traceback's locals
         return f"Credentials(username={self.username!r}, source={self.source!r})"
@@ -171,6 +175,8 @@ class Uploaders:
             disable_progress_bar=True,
         )
         session = repository.session
+        if creds is not None and creds.publisher is not None:
+            session.auth = creds.publisher.auth()  # a token still valid when each request is sent
         # twine's session retries at once (connections 5 times, TLS failures up to 10): here each attempt is
         # one connection, and the retries (with backoff) are upload_file's. twine's retries of GETs do not
         # matter: the upload only POSTs.
@@ -255,6 +261,7 @@ def upload_file(
     confirm: Callable[[str], str | None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     uploaders: Uploaders | None = None,
+    attested: Attested | None = None,
 ) -> UploadResult:
     """Upload ``path``; ``confirm(filename)`` returns the index's sha256 for it (or None).
 
@@ -265,6 +272,10 @@ def upload_file(
         package = read_package(path)
     except FormError as e:
         return UploadResult(path.name, False, 0, failure=Failure("rejected", e.message, e.hint or ""))
+    if attested:
+        from hatch_manta_release.publish.attest import attach
+
+        attach(package, attested)
     own = uploaders is None
     if uploaders is None:
         uploaders = Uploaders(credentials)
@@ -356,6 +367,7 @@ class HttpSender:
         options: PublishOptions,
         *,
         confirm: Callable[[str], str | None] | None = None,
+        attested: Mapping[str, Attested] | None = None,
     ) -> None:
         try:
             import twine.repository  # noqa: F401 - uploads every file; fail here, not in every thread
@@ -372,6 +384,7 @@ class HttpSender:
         self._ctx = ctx
         self._options = options
         self._confirm = confirm
+        self._attested = attested or {}
         self._uploaders = Uploaders(credentials)
 
     def send(self, file: Artifact) -> UploadResult:
@@ -387,6 +400,7 @@ class HttpSender:
             timeout=options.timeout,
             confirm=self._confirm,
             uploaders=self._uploaders,
+            attested=self._attested.get(file.filename),
         )
 
     def close(self) -> None:
