@@ -70,13 +70,15 @@ COMPLETE_TAGS = (
 
 
 def good_wheel(dist: Path, name: str, version: str, tag: str = "py3-none-any", *, meta_version: str | None = None,
-               description: bool = True) -> Path:
+               description: bool | str = True) -> Path:
     """A wheel whose metadata passes `twine check --strict` (a description and its content type)."""
     dist.mkdir(parents=True, exist_ok=True)
     norm = name.replace("-", "_").lower()
     info = f"{norm}-{version}.dist-info"
     metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {meta_version or version}\n"
-    if description:
+    if isinstance(description, str):  # the content type and body as given
+        metadata += description
+    elif description:
         metadata += "Description-Content-Type: text/markdown\n\n# Sample\n\nA sample.\n"
     py, abi, plat = tag.split("-")
     files = {
@@ -301,11 +303,15 @@ def test_metadata_must_agree_with_the_file_name(tmp_path: Path) -> None:
     ]
 
 
+BROKEN_RST = "Description-Content-Type: text/x-rst\n\nTitle\n===\n\n.. nonexistent-directive::\n\n`unclosed\n"
+
+
 def test_twine_check_strict_failure_names_the_file(tmp_path: Path) -> None:
+    """A description that will not render (PyPI refuses the upload) is an error."""
     dist = complete_dist(tmp_path / "dist")
     bad = f"sample-1.2.0-{COMPLETE_TAGS[5]}.whl"
     (dist / bad).unlink()
-    good_wheel(dist, "sample", "1.2.0", COMPLETE_TAGS[5], description=False)
+    good_wheel(dist, "sample", "1.2.0", COMPLETE_TAGS[5], description=BROKEN_RST)
     report = check_dist(make_plan(), read_dist(dist))
     assert [f.subject for f in report.errors] == [bad]
     assert "twine check --strict" in report.errors[0].message
@@ -313,12 +319,25 @@ def test_twine_check_strict_failure_names_the_file(tmp_path: Path) -> None:
     assert 'readme = "README.md"' in (report.errors[0].hint or "")
 
 
+def test_a_project_without_a_readme_can_be_released(tmp_path: Path) -> None:
+    """Issue 10: twine check --strict fails on "long_description missing", which every index accepts: a warning."""
+    dist = complete_dist(tmp_path / "dist")
+    bare = f"sample-1.2.0-{COMPLETE_TAGS[5]}.whl"
+    (dist / bare).unlink()
+    good_wheel(dist, "sample", "1.2.0", COMPLETE_TAGS[5], description=False)
+    report = check_dist(make_plan(), read_dist(dist))
+    assert report.errors == []
+    warned = [f for f in report.warnings if f.subject == bare]
+    assert len(warned) == 1 and "no long description" in warned[0].message
+    assert 'readme = "README.md"' in (warned[0].hint or "")
+
+
 def test_twine_unreadable_sdist_does_not_hide_the_other_files(tmp_path: Path) -> None:
     dist = complete_dist(tmp_path / "dist")
     good_sdist(dist, "sample", "1.2.0", only_pkg_info=True)  # twine: "No PKG-INFO in archive", and it stops
     bad = f"sample-1.2.0-{COMPLETE_TAGS[5]}.whl"  # sorts after the sdist in twine's run: checked by a second run
     (dist / bad).unlink()
-    good_wheel(dist, "sample", "1.2.0", COMPLETE_TAGS[5], description=False)
+    good_wheel(dist, "sample", "1.2.0", COMPLETE_TAGS[5], description=BROKEN_RST)
     artifacts = read_dist(dist)
     artifacts.sort(key=lambda a: a.kind != "sdist")  # the sdist first, so twine stops before the wheels
     report = check_dist(make_plan(), artifacts)

@@ -209,7 +209,7 @@ ERRORS = [
         {"repositories": {"pypi": {"token_env": "X"}}},
         "[tool.manta-release] unknown key repositories.pypi.token_env (did you mean 'token-env'?)",
         "allowed keys in repositories.pypi: upload-url, index-url, token-env, skip-existing, environment, "
-        "trusted-publishing, attestations, path, dev-versions",
+        "trusted-publishing, attestations, path, dev-versions, index-auth",
     ),
     (
         {"repositories": {"testpypi": {"skip_existing": True}}},
@@ -259,7 +259,8 @@ ERRORS = [
     (
         {"repositories": {"pypi": "https://pypi.org"}},
         '[tool.manta-release] repositories.pypi = "https://pypi.org": expected a table with keys upload-url, '
-        "index-url, token-env, skip-existing, environment, trusted-publishing, attestations, path, dev-versions",
+        "index-url, token-env, skip-existing, environment, trusted-publishing, attestations, path, dev-versions, "
+        "index-auth",
         None,
     ),
     (

@@ -351,3 +351,14 @@ def test_hatch_run_release_github_release(tmp_path: Path, standin: GitHubStandIn
     assert release is not None and not release["draft"]
     built = sorted((sample.root / "dist").iterdir())
     assert _digests(release) == {p.name: _sha(p) for p in built}
+
+
+def test_provenance_key() -> None:
+    from hatch_manta_release.core.config import parse_config
+    from hatch_manta_release.core.errors import ConfigError
+
+    assert parse_config({}).github_release.provenance is False
+    assert parse_config({"github-release": {"provenance": True}}).github_release.provenance is True
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"github-release": {"provenance": "yes"}})
+    assert raised.value.message == ('[tool.manta-release] github-release.provenance = "yes": expected true or false')

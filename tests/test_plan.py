@@ -16,7 +16,7 @@ import pytest
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.plan import plan_for
 from hatch_manta_release.github.actions import format_outputs as format_github_outputs
-from tests.support.projects import commit, make_project, run
+from tests.support.projects import commit, git, make_project, run
 
 COMPILED_MANTA = """
 platforms = ["linux-x86_64", "macos-arm64", "windows-amd64"]
@@ -297,3 +297,43 @@ def test_plan_says_which_tags_it_skipped(tmp_path: Path) -> None:
     result = manta(project, "plan", "--json")
     assert json.loads(result.stdout)["version"].startswith("1.0.1.dev2")
     assert "warning: tag 'v2-docs' has the unknown pre-release label 'docs': skipped" in " ".join(result.stderr.split())
+
+
+# ----------------------------------------------------------------------------- github-release and reuse (issue 12)
+
+
+def outputs_of(project: Path, tmp_path: Path, name: str) -> dict[str, str]:
+    output = tmp_path / name
+    manta(project, "plan", "--github-output", env=clean_env(GITHUB_OUTPUT=str(output)))
+    return dict(line.split("=", 1) for line in output.read_text().splitlines())
+
+
+def test_github_release_and_reuse_outputs(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", manta="reuse = true", tag="v1.0.0")
+    values = outputs_of(project, tmp_path, "final")
+    assert (values["github-release"], values["reuse"], values["reuse-base"]) == ("true", "false", "")
+
+    commit(project, "docs", filename="README.md")  # not in the wheel
+    git(project, "tag", "v1.0.1rc1")
+    values = outputs_of(project, tmp_path, "rc1")
+    assert (values["github-release"], values["reuse"], values["reuse-base"]) == ("false", "true", "v1.0.0")
+    human = manta(project, "plan").stdout
+    assert "Reuse" in human and "yes: nothing that goes into the wheels changed since v1.0.0" in human
+    as_json = json.loads(manta(project, "plan", "--json").stdout)
+    assert (as_json["reuse"], as_json["reuse-base"]) == (True, "v1.0.0")
+
+    commit(project, "code", filename="sample/more.py")  # Python code: no reuse, and why
+    git(project, "tag", "v1.0.1rc2")
+    values = outputs_of(project, tmp_path, "rc2")
+    assert (values["reuse"], values["reuse-base"]) == ("false", "v1.0.0")
+    human = " ".join(manta(project, "plan").stdout.split())
+    assert "no: 1 file(s) that go into the wheels changed since v1.0.0 (sample/more.py): building" in human
+
+
+def test_outputs_without_reuse_configured(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", manta='[tool.manta-release.github-release]\nwhen = "always"',
+                           tag="v1.0.0rc1")
+    values = outputs_of(project, tmp_path, "out")
+    assert (values["github-release"], values["reuse"], values["reuse-base"]) == ("true", "false", "")
+    assert "Reuse" not in manta(project, "plan").stdout
+    assert "reuse" not in json.loads(manta(project, "plan", "--json").stdout)

@@ -229,7 +229,10 @@ def test_publish_stops_instead_of_skipping_the_conflict_check(tmp_path: Path) ->
         pyproject = release.project / "pyproject.toml"
         old = f'index-url = "{release.prod.simple_url}"'
         assert old in pyproject.read_text()
-        pyproject.write_text(pyproject.read_text().replace(old, f'index-url = "{index.url}/simple/"'))
+        # index-auth = true: this index is another origin than the upload URL, and is to get the token
+        pyproject.write_text(
+            pyproject.read_text().replace(old, f'index-url = "{index.url}/simple/"\nindex-auth = true')
+        )
         commit_and_retag(release.project)
         build(release)
         result = publish(release, rc=1)

@@ -312,3 +312,53 @@ def test_reuse_keys_in_the_config() -> None:
     with pytest.raises(ConfigError) as raised:
         parse_config({"reuse-ignore": ["/abs"]})
     assert "reuse-ignore = \"/abs\": expected a glob pattern relative to the project's root" in raised.value.message
+
+
+# ----------------------------------------------------------------------------- through `manta-release build`
+
+
+def build_cli(project: Path, *args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hatch_manta_release", "--root", str(project), "build", *args],
+                          capture_output=True, text=True, env=hatch_env(tmp), check=False, timeout=600)
+
+
+@pytest.mark.slow
+def test_build_reversions_instead_of_building_and_falls_back_on_a_changed_file(tmp_path: Path) -> None:
+    index = start_index(tmp_path, "pypi")
+    try:
+        test_command = json.dumps("python -c \"import sample_pkg; assert sample_pkg.hello() == 'hello'\"")
+        project = pure_project(tmp_path / "p", f"reuse = true\ntest-command = {test_command}\n"
+                                               + repository_toml("pypi", index, "PYPI_API_TOKEN"))
+        base = build_cli(project, "--no-sdist", "--dist-dir", str(tmp_path / "base"), tmp=tmp_path)
+        assert base.returncode == 0, base.stdout + base.stderr
+        assert "reuse applies to pre-release tags only: building" in base.stderr
+        (base_wheel,) = (tmp_path / "base").glob("*.whl")
+        shutil.copy(base_wheel, index.packages / base_wheel.name)  # the published v1.5.0
+
+        prerelease(project, "v1.5.1-rc.1")  # tests/ only: nothing that goes into the wheel
+        result = build_cli(project, tmp=tmp_path)
+        out = result.stdout + result.stderr
+        assert result.returncode == 0, out
+        assert f"reused 1 wheel(s) of v1.5.0 from pypi ({index.simple_url})" in out
+        assert "re-versioned sample_pkg-1.5.0-py3-none-any.whl -> sample_pkg-1.5.1rc1-py3-none-any.whl" in out
+        assert "tests passed against the installed sample_pkg-1.5.1rc1-py3-none-any.whl" in out
+        assert "Building the wheel" not in out  # no wheel build ran
+        dist = project / "dist"
+        assert sorted(p.name for p in dist.iterdir()) == ["sample_pkg-1.5.1rc1-py3-none-any.whl",
+                                                           "sample_pkg-1.5.1rc1.tar.gz"]
+        old, new = members(base_wheel), members(dist / "sample_pkg-1.5.1rc1-py3-none-any.whl")
+        assert old["sample_pkg/__init__.py"] == new["sample_pkg/__init__.py"]
+        check = subprocess.run([sys.executable, "-m", "hatch_manta_release", "--root", str(project), "check"],
+                               capture_output=True, text=True, env=hatch_env(tmp_path), check=False)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+        prerelease(project, "v1.5.1-rc.2", "sample_pkg/extra.py")  # Python code changed: build it
+        result = build_cli(project, "--clean", "--no-sdist", tmp=tmp_path)
+        out = result.stdout + result.stderr
+        assert result.returncode == 0, out
+        assert "1 file(s) that go into the wheels changed since v1.5.0 (sample_pkg/extra.py): building" in out
+        assert "reused" not in out
+        (wheel,) = dist.glob("*.whl")
+        assert wheel.name == "sample_pkg-1.5.1rc2-py3-none-any.whl" and "sample_pkg/extra.py" in members(wheel)
+    finally:
+        index.stop()

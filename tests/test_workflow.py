@@ -70,6 +70,8 @@ KNOBS = {
     },
 }
 NO_CI = {"workflow": {"pull-request": False, "push-branches": []}}
+REUSE = {"reuse": True, "github-release": {"provenance": True}}
+NO_RELEASE = {"github-release": {"when": "never"}}
 VARIANTS = {
     "default": ({}, False),
     "wheels-only": ({"wheel": "platform", "sdist": False}, False),
@@ -81,6 +83,10 @@ VARIANTS = {
     "pure": ({}, True),
     "trusted-pure": (TRUSTED, True),
     "custom": (CUSTOM, False),
+    "reuse": (REUSE, False),
+    "reuse-wheels-only": ({**REUSE, "sdist": False, **TRUSTED}, False),
+    "reuse-pure": (REUSE, True),
+    "no-github-release": (NO_RELEASE, False),
 }
 
 
@@ -122,7 +128,7 @@ def test_default_workflow_structure() -> None:
                                  "cancel-in-progress": "${{ github.event_name == 'pull_request' }}"}
     assert wf["permissions"] == {"contents": "read"}
     jobs = wf["jobs"]
-    assert list(jobs) == ["plan", "build", "sdist", "publish"]
+    assert list(jobs) == ["plan", "build", "sdist", "publish", "github-release"]
 
     plan = jobs["plan"]
     assert plan["steps"][-1]["run"] == "hatch run release:plan --github-output"
@@ -186,7 +192,7 @@ def test_security_properties(variant: str) -> None:
     wf = load(text)
     assert wf["permissions"] == {"contents": "read"}
     for job_id, job in wf["jobs"].items():
-        if job_id != "publish":
+        if job_id not in ("publish", "github-release"):
             assert "permissions" not in job, job_id  # inherit contents: read
     pins = {a.ref for a in ACTIONS.values()} | {SETUP_GO, "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1"}
     for job_id, step in _steps(wf):
@@ -378,6 +384,8 @@ const fs = require("fs");
     const lint = await createLinter();  // one linter per file: the WebAssembly instance runs once
     for (const r of lint(fs.readFileSync(f, "utf8"), f)) {
       if (r.kind === "runner-label") continue;  // its label list predates macos-14 and friends
+      // its scope list predates `attestations: write` (GitHub artifact attestations, 2024): that one only
+      if (r.kind === "permissions" && r.message.startsWith('unknown permission scope "attestations".')) continue;
       bad++;
       console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
     }
@@ -575,7 +583,8 @@ def test_a_dependabot_bump_of_every_pin_survives_regenerating(tmp_path: Path) ->
     path = project / ".github" / "workflows" / "release.yml"
     assert cli(project, "workflow").returncode == 0
     bumped = bump(path.read_text(), BUMPS)
-    assert bumped.count("# v7.0.1") == 4 and bumped.count("# v6.3.0") == 1 and "# v8.0.1" in bumped
+    # one checkout per job (5 with github-release)
+    assert bumped.count("# v7.0.1") == 5 and bumped.count("# v6.3.0") == 1 and "# v8.0.1" in bumped
     path.write_text(bumped)
 
     assert cli(project, "workflow", "--check").returncode == 0  # a pinned ref of the same action is no drift
@@ -602,7 +611,7 @@ def test_an_override_wins_over_the_pin_in_the_file(tmp_path: Path) -> None:
     path.write_text(bump(render(), {"actions/checkout": (sha, version)}))
     assert cli(project, "workflow", "--check").returncode == 1
     cli(project, "workflow")
-    assert path.read_text().count(f"actions/checkout@{'1' * 40}  # v6.9.9") == 4
+    assert path.read_text().count(f"actions/checkout@{'1' * 40}  # v6.9.9") == 5  # every job's checkout
 
 
 def test_pins_on_a_removed_node_runtime_are_replaced_and_said(tmp_path: Path) -> None:
@@ -720,3 +729,65 @@ def test_scan_finds_other_publishers_and_old_or_unpinned_actions(tmp_path: Path)
 
     others = other_publishers(tmp_path, "v", ours=Path(".github/workflows/release.yml"))
     assert [s.path.name for s in others] == ["release.yaml"]
+
+
+# ----------------------------------------------------------------------------- github-release and reuse (issue 12)
+
+
+def test_github_release_job_shape() -> None:
+    jobs = load(render())["jobs"]
+    release = jobs["github-release"]
+    assert release["needs"] == ["plan", "publish"]
+    assert release["if"] == ("github.event_name != 'pull_request' && needs.plan.outputs.publish == 'true' && "
+                             "needs.plan.outputs.github-release == 'true'")
+    assert release["permissions"] == {"contents": "write"}  # this job only, no attestations by default
+    assert [s.get("run") for s in release["steps"] if "run" in s][-1] == "hatch run release:github-release"
+    assert release["steps"][-1]["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
+    downloads = [s["with"] for s in release["steps"] if "download-artifact" in s.get("uses", "")]
+    assert downloads == [{"pattern": "wheels-*", "path": "dist", "merge-multiple": True},
+                         {"name": "sdist", "path": "dist"}]
+    assert not any("attest" in s.get("uses", "") for s in release["steps"])
+    for key in ("github-release", "reuse", "reuse-base"):
+        assert jobs["plan"]["outputs"][key] == f"${{{{ steps.plan.outputs.{key} }}}}"
+    assert "if" not in jobs["build"] and "reuse" not in jobs  # reuse is off by default
+
+    assert "github-release" not in load(render(NO_RELEASE))["jobs"]
+
+    proven = load(render({"github-release": {"provenance": True}}))["jobs"]["github-release"]
+    assert proven["permissions"] == {"contents": "write", "id-token": "write", "attestations": "write"}
+    attest = next(s for s in proven["steps"] if "attest" in s.get("uses", ""))
+    assert attest["uses"] == "actions/attest-build-provenance@a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32"
+    assert attest["with"] == {"subject-path": "dist/*"}
+    assert "# v4.1.0" in render({"github-release": {"provenance": True}})
+    assert [s["name"] for s in proven["steps"]][-2:] == ["Attest the build provenance of the assets",
+                                                         "Create or finish the GitHub Release"]
+
+
+def test_reuse_skips_the_matrix_and_publish_still_runs() -> None:
+    jobs = load(render(REUSE))["jobs"]
+    assert list(jobs) == ["plan", "build", "reuse", "sdist", "publish", "github-release"]
+    assert jobs["build"]["if"] == "needs.plan.outputs.reuse != 'true'"
+    reuse = jobs["reuse"]
+    assert reuse["needs"] == "plan" and reuse["if"] == "needs.plan.outputs.reuse == 'true'"
+    assert reuse["steps"][-2]["run"] == "hatch run release:build --no-sdist"
+    assert reuse["steps"][-2]["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}  # the base tag's GitHub Release
+    assert reuse["steps"][-1]["with"]["name"] == "wheels-reused"  # publish downloads wheels-*
+    assert "permissions" not in reuse  # contents: read from the top reads releases
+    publish = jobs["publish"]
+    assert publish["needs"] == ["plan", "build", "reuse", "sdist"]
+    # a skipped job skips everything after it unless a status function says otherwise: results checked by name
+    assert publish["if"] == ("!cancelled() && needs.plan.result == 'success' && (needs.build.result == 'success' "
+                             "|| needs.reuse.result == 'success') && needs.sdist.result == 'success' && "
+                             "github.event_name != 'pull_request' && needs.plan.outputs.publish == 'true'")
+    assert jobs["github-release"]["if"] == (
+        "!cancelled() && needs.publish.result == 'success' && github.event_name != 'pull_request' && "
+        "needs.plan.outputs.publish == 'true' && needs.plan.outputs.github-release == 'true'")
+
+    wheels_only = load(render({"reuse": True, "sdist": False}))["jobs"]
+    assert wheels_only["publish"]["needs"] == ["plan", "build", "reuse"]
+    assert "needs.sdist" not in wheels_only["publish"]["if"]
+
+    pure = load(render(REUSE, pure=True))["jobs"]  # one build job: `build` itself re-versions or builds
+    assert "reuse" not in pure and "if" not in pure["build"]
+    assert pure["build"]["steps"][-2]["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
+    assert pure["publish"]["if"] == "github.event_name != 'pull_request' && needs.plan.outputs.publish == 'true'"

@@ -254,7 +254,7 @@ def test_generated_workflow_runs_end_to_end(tmp_path: Path) -> None:
 
         jobs = workflow["jobs"]
         order = _job_order(jobs)
-        assert order == ["plan", "build", "sdist", "publish"]
+        assert order == ["plan", "build", "sdist", "publish", "github-release"]
         for job_id in order:
             job = jobs[job_id]
             include = (job.get("strategy") or {}).get("matrix", {}).get("include")
@@ -268,7 +268,9 @@ def test_generated_workflow_runs_end_to_end(tmp_path: Path) -> None:
         plan = runner.outputs["plan"]
         assert (plan["version"], plan["channel"], plan["publish"]) == ("1.0.0b1", "prerelease", "true")
         assert (plan["repository"], plan["environment"]) == ("testpypi", "testpypi")
-        assert runner.results == {"plan": "success", "build": "success", "sdist": "success", "publish": "success"}
+        assert plan["github-release"] == "false"  # when = "final": no GitHub Release for a pre-release
+        assert runner.results == {"plan": "success", "build": "success", "sdist": "success", "publish": "success",
+                                  "github-release": "skipped"}
         ran = [script for _, script, _ in runner.log]
         assert ran == [
             "hatch run release:plan --github-output",
@@ -327,7 +329,8 @@ def test_generated_workflow_runs_end_to_end(tmp_path: Path) -> None:
             for entry in include:
                 pr.run_job(job_id, jobs[job_id], entry)
         assert pr.outputs["plan"]["publish"] == "true"
-        assert pr.results == {"plan": "success", "build": "success", "sdist": "success", "publish": "skipped"}
+        assert pr.results == {"plan": "success", "build": "success", "sdist": "success", "publish": "skipped",
+                              "github-release": "skipped"}
         assert sorted(test_index.files()) == published and prod_index.files() == []
 
         # The doctor through hatch, on the runner's checkout: the workflow is the one in the repo.

@@ -22,6 +22,7 @@ from hatch_manta_release.build.steps import BuildError, require_module
 from hatch_manta_release.core.config import Config
 from hatch_manta_release.core.platforms import Platform
 from hatch_manta_release.core.project import ProjectInfo
+from hatch_manta_release.core.redaction import child_env
 from hatch_manta_release.core.version import VERSION_ENV
 
 
@@ -126,7 +127,7 @@ def print_build_identifiers(argv: Sequence[str], env: Mapping[str, str], cwd: Pa
     """What cibuildwheel would build with ``argv`` and ``env`` (``--print-build-identifiers``)."""
     cmd = [*argv, "--print-build-identifiers"]
     result = subprocess.run(
-        cmd, cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, check=False, timeout=120
+        cmd, cwd=cwd, env=child_env({**os.environ, **env}), capture_output=True, text=True, check=False, timeout=120
     )
     if result.returncode != 0:
         raise BuildError(
@@ -150,7 +151,8 @@ def container_engine_problem(info: ProjectInfo, env: Mapping[str, str] | None = 
         extra = f" ({other} is, but cibuildwheel is set to use {engine})" if found else ""
         return f"no container engine: {engine} is not on PATH{extra}"
     try:
-        result = subprocess.run([exe, "info"], capture_output=True, text=True, timeout=30, check=False)
+        result = subprocess.run([exe, "info"], capture_output=True, text=True, timeout=30, check=False,
+                                env=child_env())
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"{engine} is installed but `{engine} info` did not answer ({e})"
     if result.returncode != 0:

@@ -11,13 +11,17 @@ what to build and in which order; it prints nothing and returns a :class:`BuildR
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import tempfile
 from pathlib import Path
 
 from hatch_manta_release.build.cibuildwheel import cibuildwheel_wheels, container_engine_problem
-from hatch_manta_release.build.frontend import pure_wheel, sdist
+from hatch_manta_release.build.frontend import move, pure_wheel, sdist
 from hatch_manta_release.build.job import BuildOptions, BuildReport, Job
 from hatch_manta_release.build.native import native_wheel
 from hatch_manta_release.build.steps import Progress, build_env, ignore
+from hatch_manta_release.build.venvs import verify_wheel
 from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.core.git import commit_epoch
 from hatch_manta_release.core.plan import Plan, make_plan
@@ -41,24 +45,76 @@ def run_build(project: Project, opts: BuildOptions, progress: Progress = ignore)
     job = Job(project, opts, plan, dist, env, report, progress)
 
     selected = select_platforms(plan.platforms, opts.platform, opts.arch)
+    with tempfile.TemporaryDirectory(prefix="manta-reuse-") as tmp:
+        reused = _reuse(job, selected, Path(tmp)) if opts.wheels else None
+        _build(job, selected, reused)
+    _remove_stale(job)
+    return report
+
+
+def _build(job: Job, selected: tuple[Platform, ...], reused: list[Path] | None) -> None:
+    """The sdist, then the wheels: built, or (``reused``) the base release's re-versioned wheels, tested."""
+    opts, plan, project, report, dist = job.opts, job.plan, job.project, job.report, job.dist
+    build_wheels = opts.wheels and reused is None
     runs: CibuildwheelRuns = []
-    if opts.wheels and not plan.pure_python:
+    if build_wheels and not plan.pure_python:
         if opts.builder == "native":
             _check_native(job, selected)
         else:
             runs = _cibuildwheel_runs(job, selected)
 
     job.emit("step", f"Building {plan.project} {plan.version}" + (" (pure Python)" if plan.pure_python else "")
-             + f" into {_shown(dist, root)}")
+             + f" into {_shown(dist, job.root)}")
     _prepare(dist, clean=opts.clean)
     if opts.sdist and project.config.sdist:
         report.produced += sdist(job)
     elif opts.sdist and not opts.wheels:
         report.notes.append("sdist = false in [tool.manta-release]: the release ships wheels only, no sdist is built")
-    if opts.wheels:
+    if reused is not None:
+        report.produced += _test_reused(job, reused)
+    elif opts.wheels:
         report.produced += _wheels(job, runs)
-    _remove_stale(job)
-    return report
+
+
+def _reuse(job: Job, selected: tuple[Platform, ...], work: Path) -> list[Path] | None:
+    """``reuse = true``: the base release's wheels re-versioned into ``work`` (None: build as usual, and
+    the note says why). A ``--platform``/``--arch`` slice takes the wheels of its platforms only."""
+    from hatch_manta_release.build.reuse import reuse_for_build
+
+    if not job.config.reuse:
+        return None
+    names = {p.name for p in selected}
+    plan = dataclasses.replace(job.plan, wheels=tuple(w for w in job.plan.wheels
+                                                      if w.platform is None or w.platform in names))
+    job.emit("step", f"Looking for the base release's wheels to re-version to {plan.version} (reuse = true)")
+    result = reuse_for_build(job.project, plan, work / "wheels", environ=os.environ, work=work / "fetched")
+    job.report.notes.append(result.reason)
+    if not result.ok:
+        return None
+    for note in result.notes:
+        job.emit("done", f"re-versioned {note}")
+    return result.produced
+
+
+def _test_reused(job: Job, wheels: list[Path]) -> list[Path]:
+    """Each re-versioned wheel this machine can install is tested as a built one (a fresh venv, the
+    planned version, the test-command), then moved into the dist folder; the others are said."""
+    from packaging.tags import sys_tags
+    from packaging.utils import parse_wheel_filename
+
+    here = set(sys_tags())
+    untested = []
+    for wheel in wheels:
+        if here & set(parse_wheel_filename(wheel.name)[3]):
+            verify_wheel(wheel, job)
+        else:
+            untested.append(wheel.name)
+    if untested:
+        job.report.notes.append(
+            f"not tested here (built for another platform or Python; their base wheels were tested when "
+            f"built): {', '.join(untested)}"
+        )
+    return [move(w, job.dist) for w in wheels]
 
 
 def _wheels(job: Job, runs: CibuildwheelRuns) -> list[Path]:

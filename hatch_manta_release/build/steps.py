@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.redaction import child_env
 from hatch_manta_release.core.version import VERSION_ENV
 
 EventKind = Literal["step", "done", "note", "command", "begin", "end", "output"]
@@ -113,9 +114,10 @@ def run_step(
     progress(Event("begin", what, streamed=stream))
     try:
         if stream:
-            result = subprocess.run(list(cmd), cwd=cwd, env=dict(env), check=False, text=True)
+            result = subprocess.run(list(cmd), cwd=cwd, env=child_env(env), check=False, text=True)
         else:
-            result = subprocess.run(list(cmd), cwd=cwd, env=dict(env), capture_output=True, text=True, check=False)
+            result = subprocess.run(list(cmd), cwd=cwd, env=child_env(env), capture_output=True, text=True,
+                                    check=False)  # child_env: no token variable reaches a build step
     finally:
         progress(Event("end", what, streamed=stream))
     output = "" if stream else (result.stdout or "") + (result.stderr or "")

@@ -13,6 +13,7 @@ from pathlib import Path
 from hatch_manta_release.build.job import Job
 from hatch_manta_release.build.steps import BuildError, Event
 from hatch_manta_release.core.platforms import HOST_OS
+from hatch_manta_release.core.redaction import child_env
 from hatch_manta_release.core.version import VERSION_ENV
 
 
@@ -28,7 +29,7 @@ def make_venv(venv: Path) -> Path:
         cmd = [sys.executable, "-m", "virtualenv", "--quiet", "--no-periodic-update", str(venv)]
     else:
         cmd = [sys.executable, "-m", "venv", str(venv)]
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False, env=child_env())
     if result.returncode != 0:
         raise BuildError(f"could not create a virtual environment for testing: {result.stderr.strip()[-400:]}")
     return venv_python(venv)
@@ -40,7 +41,7 @@ def venv_env(venv: Path) -> dict[str, str]:
     env.pop(VERSION_ENV, None)
     env["VIRTUAL_ENV"] = str(venv)
     env["PATH"] = str(venv_python(venv).parent) + os.pathsep + env.get("PATH", "")
-    return env
+    return child_env(env)  # pip, the probe and the test command: no token variable
 
 
 def verify_wheel(wheel: Path, job: Job) -> None:

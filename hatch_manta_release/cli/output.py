@@ -28,6 +28,21 @@ err_console = Console(stderr=True, highlight=False, no_color=_no_color, soft_wra
 LEVEL_STYLES = {"error": "bold red", "warning": "bold yellow", "info": "", "ok": "green", "skip": "dim"}
 
 
+def one_line(text: str) -> str:
+    """A message that is one line by design, its control characters escaped: a file name or an index
+    message holding ``\\n::error::…`` cannot start a line the runner would read as a workflow command."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def no_commands(text: str) -> str:
+    """Text of several lines (a diff, a result) where no line can pass for a workflow command."""
+    if "::" not in text:
+        return text
+    return "\n".join("\\" + line if line.lstrip().startswith("::") else line for line in text.split("\n"))
+
+
 class Output:
     """What a command prints, and where."""
 
@@ -39,7 +54,7 @@ class Output:
     # results (stdout)
     def display(self, text: str) -> None:
         """A result line, printed as it is (no markup)."""
-        self.out.print(text, markup=False, highlight=False, emoji=False)
+        self.out.print(no_commands(text), markup=False, highlight=False, emoji=False)
 
     def display_markup(self, renderable: Any) -> None:
         """A rich renderable (a table) or markup the caller built with :func:`escape`."""
@@ -47,28 +62,28 @@ class Output:
 
     # messages (stderr)
     def display_info(self, text: str) -> None:
-        self.err.print(escape(text), highlight=False)
+        self.err.print(escape(no_commands(text)), highlight=False)
 
     def display_success(self, text: str) -> None:
-        self.err.print(f"[green]✓[/] {escape(text)}", highlight=False)
+        self.err.print(f"[green]✓[/] {escape(one_line(text))}", highlight=False)
 
     def display_note(self, text: str) -> None:
-        self.err.print(f"[yellow]note:[/] {escape(text)}", highlight=False)
+        self.err.print(f"[yellow]note:[/] {escape(one_line(text))}", highlight=False)
 
     def display_warning(self, text: str, hint: str | None = None, *, title: str | None = None) -> None:
         """A warning; on GitHub Actions also an annotation on the run's page."""
-        self.err.print(f"[{LEVEL_STYLES['warning']}]warning:[/] {escape(text)}", highlight=False)
+        self.err.print(f"[{LEVEL_STYLES['warning']}]warning:[/] {escape(one_line(text))}", highlight=False)
         if hint:
             self.display_hint(hint)
         actions.annotate("warning", text + (f" ({hint})" if hint else ""), title=title)
 
     def display_error(self, text: str, hint: str | None = None) -> None:
-        self.err.print(f"[{LEVEL_STYLES['error']}]error:[/] {escape(text)}", highlight=False)
+        self.err.print(f"[{LEVEL_STYLES['error']}]error:[/] {escape(one_line(text))}", highlight=False)
         if hint:
             self.display_hint(hint)
 
     def display_hint(self, hint: str) -> None:
-        self.err.print(f"[yellow]hint:[/] {escape(hint)}", highlight=False)
+        self.err.print(f"[yellow]hint:[/] {escape(one_line(hint))}", highlight=False)
 
     def display_finding(self, finding: Finding) -> None:
         """A check's finding, prefixed by its level and the file (or check) it is about."""
@@ -76,7 +91,9 @@ class Output:
         if finding.level == "error":
             self.display_error(where + finding.message, finding.hint)
         elif finding.level == "warning":
-            self.err.print(f"[{LEVEL_STYLES['warning']}]warning:[/] {escape(where + finding.message)}", highlight=False)
+            self.err.print(
+                f"[{LEVEL_STYLES['warning']}]warning:[/] {escape(one_line(where + finding.message))}", highlight=False
+            )
             if finding.hint:
                 self.display_hint(finding.hint)
         else:

@@ -1,7 +1,8 @@
 """``manta-release plan``: the single release decision, for people and for the workflow.
 
 - without options: a readable summary (rich tables, as hatch prints its own);
-- ``--json``: the whole plan as JSON on stdout, nothing else there;
+- ``--json``: the whole plan as JSON on stdout, nothing else there (with ``reuse = true``, also
+  ``reuse``, ``reuse-base`` and ``reuse-reason``);
 - ``--github-output``: appends ``key=value`` lines to the file ``$GITHUB_OUTPUT`` names (the
   workflow's first job exposes them to the others) and, where ``$GITHUB_STEP_SUMMARY`` is set, a
   Markdown summary of the plan to the job's summary page; fails clearly when ``$GITHUB_OUTPUT`` is
@@ -11,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,8 +22,10 @@ import click
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from hatch_manta_release.build.reuse import ReuseDecision
     from hatch_manta_release.cli.output import Output
     from hatch_manta_release.core.plan import Plan
+    from hatch_manta_release.core.project import Project
 
 
 @click.command("plan")
@@ -58,28 +62,61 @@ def command(ctx: click.Context, as_json: bool, github_output: bool, repository: 
                 f"or set {GITHUB_OUTPUT}=<a file> to see what the workflow would receive",
             )
 
-    plan = make_plan(load_project(Path(ctx.obj["root"])), repository=repository)
+    project = load_project(Path(ctx.obj["root"]))
+    plan = make_plan(project, repository=repository)
+    reuse = reuse_decision(project, plan)
     out = Output()
     for warning in plan.resolved.warnings if plan.resolved else ():
         out.display_warning(warning, title="skipped tag")  # stderr: --json and --github-output stay clean
     if output_path:
-        outputs = plan.github_outputs()
+        outputs = {**plan.github_outputs(), **workflow_outputs(project, plan, reuse)}
         append_to(Path(output_path), format_outputs(outputs), GITHUB_OUTPUT)
         append_step_summary(plan_markdown(plan))
         out.display_info(f"wrote {len(outputs)} outputs to ${GITHUB_OUTPUT} ({output_path})")
 
     if as_json:
-        click.echo(plan.to_json())
+        if reuse is None:
+            click.echo(plan.to_json())
+        else:
+            from hatch_manta_release.build.reuse import describe
+
+            click.echo(json.dumps({**plan.to_dict(), **describe(reuse)}, indent=2))
         return
-    render(plan, out)
+    render(plan, out, reuse)
+
+
+def reuse_decision(project: Project, plan: Plan) -> ReuseDecision | None:
+    """Whether ``build`` will re-version the base release's wheels (None: ``reuse`` is not configured)."""
+    from hatch_manta_release.build.reuse import decide_reuse, settings_of
+
+    if not project.config.reuse:
+        return None
+    return decide_reuse(project, plan, settings_of(project))
+
+
+def workflow_outputs(project: Project, plan: Plan, reuse: ReuseDecision | None) -> dict[str, str]:
+    """The outputs decided outside core (they need git diffs, hatchling's file selection, the release
+    settings): ``github-release`` (the github-release job runs), ``reuse`` and ``reuse-base`` (the
+    build matrix is skipped and the base release's wheels are re-versioned)."""
+    from hatch_manta_release.build.reuse import ReuseDecision
+    from hatch_manta_release.build.reuse import github_outputs as reuse_outputs
+    from hatch_manta_release.github.release import github_outputs as release_outputs
+
+    return {**release_outputs(plan, project.config.github_release),
+            **reuse_outputs(reuse or ReuseDecision(False, "reuse is off"))}
 
 
 # ----------------------------------------------------------------------------- for people
 
 
-def render(plan: Plan, out: Output) -> None:
+def render(plan: Plan, out: Output, reuse: ReuseDecision | None = None) -> None:
     """The plan as two tables: the decision, then the artifacts a complete release holds."""
-    out.display_markup(decision_table(plan))
+    from rich.markup import escape
+
+    table = decision_table(plan)
+    if reuse is not None:
+        table.add_row("Reuse", ("[green]yes[/]: " if reuse.reuse else "[yellow]no[/]: ") + escape(reuse.reason))
+    out.display_markup(table)
     out.display_markup(artifacts_table(plan))
     for python, why in plan.pythons_left_out:
         out.display_note(f"CPython {python} is in the python range but not planned: {why}")

@@ -35,7 +35,16 @@ if TYPE_CHECKING:
     help="First backoff in seconds (doubles on each retry).",
 )
 @click.option(
-    "--timeout", type=click.FloatRange(1, 3600), default=300.0, show_default=True, help="Seconds per request."
+    "--timeout", type=click.FloatRange(1, 3600), default=300.0, show_default=True,
+    help="Seconds one socket read may wait.",
+)
+@click.option(
+    "--request-deadline", type=click.FloatRange(1, 86400), default=600.0, show_default=True,
+    help="Seconds one request may take in all (a server that trickles or never answers is given up on).",
+)
+@click.option(
+    "--run-deadline", type=click.FloatRange(1, 86400), default=1500.0, show_default=True,
+    help="Seconds the whole publish may take, retries included (fits the workflow's 30-minute publish job).",
 )
 @click.option("--verbose", "-v", is_flag=True, help="Also show the index's own answer to a failed request.")
 @click.pass_context
@@ -50,6 +59,8 @@ def command(
     retries: int,
     retry_delay: float,
     timeout: float,
+    request_deadline: float,
+    run_deadline: float,
     verbose: bool,
 ) -> None:
     """Upload dist/ to the repository the plan routes to.
@@ -73,6 +84,8 @@ def command(
         retries=retries,
         retry_delay=retry_delay,
         timeout=timeout,
+        request_deadline=request_deadline,
+        run_deadline=run_deadline,
         verbose=verbose,
     )
     output = Output(verbose=verbose)
@@ -143,9 +156,10 @@ def summary_lines(report: PublishReport, *, verbose: bool = False) -> list[str]:
 
 def _file_line(o: FileOutcome, width: int) -> str:
     from hatch_manta_release.publish.report import STATUS_LABELS
+    from hatch_manta_release.publish.verify import shown
 
     line = (
-        f"  {STATUS_LABELS.get(o.status, o.status):<12} {o.file.filename:<{width}}  {o.file.size_text:>9}  "
+        f"  {STATUS_LABELS.get(o.status, o.status):<12} {shown(o.file.filename):<{width}}  {o.file.size_text:>9}  "
         f"sha256:{o.file.sha256}"
     )
     if o.note:

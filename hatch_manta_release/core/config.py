@@ -82,13 +82,15 @@ RELEASE_NOTES = ("generated", "changelog", "none")  # ReleaseNotes' values
 class GitHubRelease:
     """``[tool.manta-release.github-release]``: which tags get a GitHub Release (``when``: finals, as the
     reference system; every release tag; never), the files attached besides dist/ (``assets``, globs
-    relative to the project), and the notes (GitHub's generated notes, the version's section of
-    ``notes-file``, or none)."""
+    relative to the project), the notes (GitHub's generated notes, the version's section of
+    ``notes-file``, or none), and ``provenance``: whether the workflow's github-release job makes GitHub
+    artifact attestations of the assets (SLSA build provenance; ``id-token``/``attestations: write`` there)."""
 
     when: GitHubReleaseWhen = "final"
     assets: tuple[str, ...] = ()
     notes: ReleaseNotes = "generated"
     notes_file: str = "CHANGELOG.md"
+    provenance: bool = False  # the workflow's github-release job attests the assets (actions/attest-build-provenance)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,9 @@ class Repository:
     skip_existing: bool = False
     environment: str | None = None
     trusted_publishing: TrustedPublishing = False
+    # send the upload credential to index-url when it is another origin than upload-url
+    # (None: only when both are one origin)
+    index_auth: bool | None = None
     # PEP 740 publish attestations; None (unset): made whenever Trusted Publishing is used
     attestations: bool | None = None
     path: str | None = None  # a folder index, as configured (``path = "…"``, relative to the project)
@@ -242,9 +247,11 @@ def _fail(path: str, value: Any, allowed: str, extra: str = "", *, table: str = 
     if isinstance(value, bool):
         shown = str(value).lower()
     elif isinstance(value, str):
-        shown = f'"{value}"'
+        shown = f'"{_shown(value)}"'
     else:
         shown = repr(value)
+    if len(shown) > 200:  # a value of 200,000 characters is named, not repeated
+        shown = shown[:120] + "…"
     return ConfigError(f"[{table}] {path} = {shown}: expected {allowed}{extra}")
 
 
@@ -268,11 +275,16 @@ REPO_KEYS = (
     "attestations",
     "path",
     "dev-versions",
+    "index-auth",
 )
-GITHUB_RELEASE_KEYS = ("when", "assets", "notes", "notes-file")
+GITHUB_RELEASE_KEYS = ("when", "assets", "notes", "notes-file", "provenance")
 ROUTE_KEYS = ("prerelease", "final")
-_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Values that reach the generated YAML or a shell: always ``fullmatch`` (``$`` also matches before a final newline).
+_ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_GITHUB_ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_. -]{0,254}")  # GitHub's own rule, no quotes or `${{`
+_DIST_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,99}")
+_TAG_PREFIX_MAX = 100
 _LABEL = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
@@ -388,9 +400,31 @@ def _one_of(*choices: str) -> Validator:
 
 def _tag_prefix(value: Any, key: str, ctx: _Parsing) -> str:
     prefix = _string(value, key, ctx)
+    if len(prefix) > _TAG_PREFIX_MAX:
+        raise _fail(key, f"{prefix[:20]}…", f"at most {_TAG_PREFIX_MAX} characters (got {len(prefix)})")
+    if any(not c.isprintable() for c in prefix):
+        raise _fail(key, prefix, "printable text (no control characters)")
     if any(c in prefix for c in "*?[]\\ ~^:"):
         raise _fail(key, prefix, "plain text without glob or ref characters (*?[]\\ ~^:)")
     return prefix
+
+
+def _shown(text: str) -> str:
+    """``text`` with control characters (only those) escaped, for an error message of one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _dist_dir(value: Any, key: str, ctx: _Parsing) -> str:
+    """A folder inside the project: it lands verbatim in the workflow's ``with: path:``."""
+    text = _string(value, key, ctx)
+    parts = text.strip("/").split("/") if text else []
+    if text.startswith("/") or not parts or not all(_DIST_PART.fullmatch(p) and p.strip(".") for p in parts):
+        raise _fail(key, text,
+                    'a folder inside the project such as "dist" (letters, digits, _ . + - and /; no "..", '
+                    'no absolute path, no "${{")')
+    return "/".join(parts)
 
 
 def _platforms(value: Any, key: str, ctx: _Parsing) -> tuple[Platform, ...]:
@@ -438,7 +472,7 @@ def _test_command(value: Any, key: str, ctx: _Parsing) -> _Fields:
 
 def _variables(variables: Mapping[str, str], key: str) -> FrozenDict:
     for name in variables:
-        if not _ENV_VAR.match(name):
+        if not _ENV_VAR.fullmatch(name):
             raise ConfigError(
                 f'[{TABLE}] {key} has the key "{name}": expected an environment variable name '
                 "([A-Za-z_][A-Za-z0-9_]*)"
@@ -513,7 +547,7 @@ def _prerelease_labels(value: Any, key: str, ctx: _Parsing) -> FrozenDict:
 
 def _env_name(value: Any, key: str, ctx: _Parsing) -> str:
     name = _string(value, key, ctx)
-    if not _NAME.match(name) or name == "default":
+    if not _NAME.fullmatch(name) or name == "default":
         raise _fail(key, name, "a hatch environment name (letters, digits, - _ .) other than "
                     '"default" (the project\'s own environment, which installs the project)')
     return name
@@ -557,7 +591,8 @@ def _github_release(value: Any, key: str, ctx: _Parsing) -> GitHubRelease:
     if notes_file is not None and notes != "changelog":
         raise ConfigError(f'[{TABLE}] {key}.notes-file is set but {key}.notes = "{notes}"',
                           f'remove notes-file, or set notes = "changelog" in [{TABLE}.{key}]')
-    return GitHubRelease(when, assets, notes, notes_file or defaults_.notes_file)  # type: ignore[arg-type]
+    provenance = _boolean(value["provenance"], f"{key}.provenance", ctx) if "provenance" in value else False
+    return GitHubRelease(when, assets, notes, notes_file or defaults_.notes_file, provenance)  # type: ignore[arg-type]
 
 
 def _quoted(values: Any, last: str = " or ") -> str:
@@ -613,7 +648,7 @@ KEYS: dict[str, _Key] = {
         doc="environment variables for the builds (cibuildwheel's `environment`); an OS's own table adds to "
             "the common variables and wins over them"),
     "dist-dir": _Key(
-        "dist_dir", _string, defaults.DIST_DIR, type="string", allowed="a folder path", example='"dist"',
+        "dist_dir", _dist_dir, defaults.DIST_DIR, type="string", allowed="a folder path", example='"dist"',
         doc="where artifacts are written and read"),
     "pure-python": _Key(
         "pure_python", _boolean, None, type="bool", allowed="`true` or `false`", example="false",
@@ -727,6 +762,11 @@ KEY_SPECS: dict[str, dict[str, str]] = {
         type="bool", allowed=_BOOL, example="false", example_repository="local",
         doc="development versions (an untagged or dirty checkout, a fallback-version) may be published here, "
             "local versions included; PyPI and TestPyPI refuse local versions"),
+    f"{REPO}.index-auth": dict(
+        type="bool", allowed=_BOOL, example="true",
+        doc="send the upload credential with the simple-API query to `index-url` when that is another host than "
+            "`upload-url` (the same host always gets it); a private index that needs it for reading",
+        default_note="unset: only when index-url and upload-url are one origin"),
     "routes.prerelease": dict(
         type="string", allowed="a defined repository", example='"testpypi"',
         doc="where a pre-release version (a, b, rc, dev) goes"),
@@ -746,6 +786,11 @@ KEY_SPECS: dict[str, dict[str, str]] = {
     "github-release.notes-file": dict(
         type="string", allowed="a file name", example='"CHANGELOG.md"',
         doc='the changelog read when `notes = "changelog"` (setting it implies that)'),
+    "github-release.provenance": dict(
+        type="bool", allowed=_BOOL, example="true",
+        doc="the workflow's github-release job makes GitHub artifact attestations (SLSA build provenance, "
+            "actions/attest-build-provenance) of the assets; that job then gets `id-token: write` and "
+            "`attestations: write`"),
     **{f"workflow.{key}": words for key, words in WORKFLOW_KEY_SPECS.items()},
 }
 
@@ -850,8 +895,8 @@ def _parse_repositories(raw: Any, root: Path | None = None) -> dict[str, Reposit
 
 
 def _parse_repository(name: str, repo_table: Any, base: Repository | None, root: Path | None = None) -> Repository:
-    path = f"repositories.{name}"
-    if not _NAME.match(name):
+    path = f"repositories.{_shown(name)}"
+    if not _NAME.fullmatch(name):
         raise _fail(path, name, "a repository name of letters, digits, - _ .")
     if not isinstance(repo_table, dict):
         raise _fail(path, repo_table, f"a table with keys {', '.join(REPO_KEYS)}")
@@ -872,14 +917,13 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None, root:
     upload_url = _url(repo_table, "upload-url", f"{path}.upload-url", base.upload_url)
     index_url = _url(repo_table, "index-url", f"{path}.index-url", base.index_url)
     token_env = repo_table.get("token-env", base.token_env)
-    if token_env is not None and (not isinstance(token_env, str) or not _ENV_VAR.match(token_env)):
+    if token_env is not None and (not isinstance(token_env, str) or not _ENV_VAR.fullmatch(token_env)):
         raise _fail(f"{path}.token-env", token_env, 'the name of an environment variable such as "PYPI_API_TOKEN"')
     skip_existing = repo_table.get("skip-existing", base.skip_existing)
     if not isinstance(skip_existing, bool):
         raise _fail(f"{path}.skip-existing", skip_existing, "true or false")
-    environment = repo_table.get("environment", base.environment)
-    if environment is not None and not isinstance(environment, str):
-        raise _fail(f"{path}.environment", environment, "a GitHub environment name (a string)")
+    environment = _github_environment(repo_table.get("environment", base.environment), path)
+    index_auth = _optional_bool(repo_table, "index-auth", path, base.index_auth)
     trusted = repo_table.get("trusted-publishing", base.trusted_publishing)
     if trusted not in (True, False, "auto"):
         raise _fail(f"{path}.trusted-publishing", trusted, 'true, false or "auto"')
@@ -897,6 +941,7 @@ def _parse_repository(name: str, repo_table: Any, base: Repository | None, root:
         trusted_publishing=trusted,
         attestations=attestations,
         dev_versions=dev_versions,
+        index_auth=index_auth,
     )
 
 
@@ -933,6 +978,15 @@ def _folder(name: str, repo_table: Mapping[str, Any], base: Repository | None, r
     )
 
 
+def _github_environment(environment: Any, path: str) -> str | None:
+    """A GitHub environment name: it lands in the workflow's ``environment:``."""
+    if environment is not None and not isinstance(environment, str):
+        raise _fail(f"{path}.environment", environment, "a GitHub environment name (a string)")
+    if environment and not _GITHUB_ENVIRONMENT.fullmatch(environment):
+        raise _fail(f"{path}.environment", environment, "a GitHub environment name (letters, digits, - _ . space)")
+    return environment
+
+
 def _optional_bool(table: Mapping[str, Any], key: str, path: str, default: bool | None) -> bool | None:
     value = table.get(key, default)
     if value is not None and not isinstance(value, bool):
@@ -940,10 +994,25 @@ def _optional_bool(table: Mapping[str, Any], key: str, path: str, default: bool 
     return value
 
 
+def _url_credentials(url: str) -> bool:
+    """``user:password@`` (or ``token@``) in a URL (the redaction module, only loaded when there is an ``@``)."""
+    from hatch_manta_release.core.redaction import url_has_credentials
+
+    return url_has_credentials(url)
+
+
 def _url(table: Mapping[str, Any], key: str, path: str, default: str) -> str:
     value = table.get(key, default)
-    if not isinstance(value, str) or not re.match(r"^(https?|file)://[^\s]+$", value):
+    if not isinstance(value, str) or not re.fullmatch(r"(https?|file)://[^\s]+", value):
         raise _fail(path, value, "an http(s):// URL")
+    if "@" in value and _url_credentials(value):
+        from hatch_manta_release.core.redaction import redact_url_credentials
+
+        raise ConfigError(
+            f'[{TABLE}] {path} = "{redact_url_credentials(value)}": a URL must not hold credentials (user:password@)',
+            f"remove them from the URL; the token goes in the variable that token-env of "
+            f"[{TABLE}.{path.rsplit('.', 1)[0]}] names",
+        )
     return value if value.endswith("/") else value + "/"
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -43,12 +44,22 @@ class TagRef(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass, o
     commit: str  # the full sha of the commit (annotated tags peeled)
 
 
+def _child_env() -> dict[str, str]:
+    """This process's environment without its secrets. Every secret is registered through
+    :mod:`.redaction`, so where it was never imported (the version source inside a build) there is none
+    but the Actions OIDC request variables, dropped here without loading it."""
+    redaction = sys.modules.get("hatch_manta_release.core.redaction")
+    if redaction is not None:
+        return redaction.child_env()  # type: ignore[no-any-return]
+    return {k: v for k, v in os.environ.items() if not k.startswith("ACTIONS_ID_TOKEN_REQUEST_")}
+
+
 def run_git(root: str | Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
     """The one way this package runs git: untranslated messages, never a prompt for credentials.
 
     Raises :class:`GitError` when git is not installed; ``subprocess.TimeoutExpired`` past ``timeout``.
     """
-    env = dict(os.environ)
+    env = _child_env()  # no token variable reaches git (or its hooks and credential helpers)
     env["LC_ALL"] = "C"  # untranslated messages, which describe() recognises
     env["GIT_TERMINAL_PROMPT"] = "0"  # a remote query fails instead of waiting for a password
     env.pop("LANGUAGE", None)

@@ -36,3 +36,9 @@ def requirement_name(requirement: str) -> str | None:
     except InvalidRequirement:
         match = _LEADING_NAME.match(requirement)
         return canonical_name(match.group(1)) if match else None
+
+
+def printable(name: str) -> str:
+    """A name from outside (a file in dist/, an index's listing) as it is safe to print: control
+    characters escaped, so a newline in it can never start a line of its own (a workflow command)."""
+    return name if name.isprintable() else name.encode("unicode_escape").decode("ascii")

@@ -67,7 +67,27 @@ def load_project(root: str | Path = ".", *, for_version_source: bool = False) ->
     root = Path(root)
     data = read_pyproject(root)
     info = project_info(root, data)
-    return Project(root=root, data=data, info=info, config=_config(info, data, for_version_source))
+    config = _config(info, data, for_version_source)
+    if not for_version_source:
+        register_token_variables(config)
+    return Project(root=root, data=data, info=info, config=config)
+
+
+def register_token_variables(config: Config) -> None:
+    """Every repository's ``token-env`` (and the token it holds, if set) is a secret from here on: no
+    child process of any command (build's pip and PEP 517 hooks, check's twine, git) inherits it, and
+    no output shows it (:mod:`.redaction`)."""
+    import os
+
+    from hatch_manta_release.core.redaction import register_secret, register_secret_variable
+
+    for repository in config.repositories.values():
+        if repository.token_env:
+            value = os.environ.get(repository.token_env, "").strip()
+            if value:
+                register_secret(value, variable=repository.token_env)
+            else:
+                register_secret_variable(repository.token_env)
 
 
 def read_pyproject(root: str | Path) -> dict[str, Any]:
@@ -94,7 +114,16 @@ def project_info(root: str | Path, data: Mapping[str, Any] | None = None) -> Pro
     name = project.get("name")
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{root / 'pyproject.toml'}: [project] name is missing", 'set name = "..."')
-    hatch = _table(data.get("tool", {}), "hatch", "[tool.hatch]")
+    tool = _table(data, "tool", "[tool]")
+    requires_python = project.get("requires-python")
+    if requires_python is not None and not isinstance(requires_python, str):
+        raise ConfigError(f"[project] requires-python must be a string, got {type(requires_python).__name__}",
+                          'set requires-python = ">=3.9" (a version specifier)')
+    dynamic = project.get("dynamic", [])
+    if not isinstance(dynamic, list) or not all(isinstance(d, str) for d in dynamic):
+        raise ConfigError(f"[project] dynamic must be a list of strings, got {dynamic!r:.60}",
+                          'set dynamic = ["version"]')
+    hatch = _table(tool, "hatch", "[tool.hatch]")
     build = _table(hatch, "build", "[tool.hatch.build]")
     # Hooks that run for the wheel (global ones and the wheel target's) mean compiled parts; an
     # sdist-only hook says nothing about the wheel.
@@ -105,10 +134,10 @@ def project_info(root: str | Path, data: Mapping[str, Any] | None = None) -> Pro
     return ProjectInfo(
         root=root,
         name=name,
-        requires_python=project.get("requires-python"),
-        dynamic_version="version" in project.get("dynamic", []),
+        requires_python=requires_python,
+        dynamic_version="version" in dynamic,
         has_build_hooks=any(h not in ours for h in hooks),
-        cibuildwheel=data.get("tool", {}).get("cibuildwheel", {}),
+        cibuildwheel=_table(tool, "cibuildwheel", "[tool.cibuildwheel]"),
         hatch_version=_table(hatch, "version", "[tool.hatch.version]"),
         raw=data,
     )
@@ -118,7 +147,7 @@ def _table(parent: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]
     """``parent[key]`` when it is a table; a clear error naming it when it is something else."""
     value = parent.get(key, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"{where} must be a table, got {type(value).__name__} {value!r}",
+        raise ConfigError(f"{where} must be a table, got {type(value).__name__} {value!r:.60}",
                           "see hatch's build configuration reference for its layout")
     return value
 
@@ -141,7 +170,7 @@ def load_config(
 def _config(info: ProjectInfo, data: Mapping[str, Any], for_version_source: bool) -> Config:
     if info.hatch_version.get("source") == "manta-release":
         _check_hatch_version(info.hatch_version)
-    table = data.get("tool", {}).get("manta-release", {})
+    table = _table(data, "tool", "[tool]").get("manta-release", {})
     return parse_config(
         table,
         project_name=info.name,

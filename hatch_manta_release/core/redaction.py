@@ -132,6 +132,11 @@ class RedactingStream:
         self._stream.write(redact(text))
         return len(text)
 
+    @property
+    def unredacted(self) -> TextIO:
+        """The stream underneath: only for ``::add-mask::``, whose whole point is to name the secret to the runner."""
+        return self._stream
+
     def writelines(self, lines: Iterable[str]) -> None:
         for line in lines:
             self.write(line)

@@ -62,6 +62,9 @@ ACTIONS: dict[str, ActionRelease] = {
     "download-artifact": ActionRelease(
         "actions/download-artifact", "37930b1c2abaa49bbe596cd826c3c89aef350131", "v7.0.0"
     ),
+    "attest-build-provenance": ActionRelease(
+        "actions/attest-build-provenance", "a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32", "v4.1.0"
+    ),
 }
 
 RUNNER_PYTHON = "3.12"

@@ -12,6 +12,7 @@ import hashlib
 import re
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -135,8 +136,8 @@ def read_metadata(artifact: Artifact) -> Message | None:
                 if handle is None:
                     return None
                 text = handle.read().decode("utf-8", "replace")
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError):
-        return None
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, ValueError, RuntimeError):
+        return None  # corrupt or truncated (a bad deflate stream, an encrypted member): no metadata
     return email.parser.Parser().parsestr(text, headersonly=True)
 
 

@@ -6,14 +6,15 @@ promises); its per-file statuses are parsed back into findings.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from collections.abc import Sequence
 
 from hatch_manta_release.core.findings import Finding
+from hatch_manta_release.core.redaction import child_env
 from hatch_manta_release.dist.artifacts import Artifact
+from hatch_manta_release.dist.description import missing_description
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 Status = tuple[bool | None, list[str]]  # passed (True), failed (False) or not reached (None); twine's messages
@@ -41,8 +42,9 @@ def twine_check(artifacts: Sequence[Artifact]) -> list[Finding]:
         failed = [(a, msgs) for a, (ok, msgs) in zip(remaining, statuses, strict=True) if ok is False]
         for artifact, msgs in failed:
             text = "; ".join(msgs) or "twine check failed"
-            findings.append(Finding("error", f"metadata rejected by twine check --strict: {text}",
-                                    _twine_hint(text), artifact.filename))
+            missing = missing_description(msgs)  # no README: a warning, every index takes it
+            findings.append(Finding("warning", *missing, artifact.filename) if missing else Finding(
+                "error", f"metadata rejected by twine check --strict: {text}", _twine_hint(text), artifact.filename))
         unchecked = [a for a, (ok, _) in zip(remaining, statuses, strict=True) if ok is None]
         if not failed or len(unchecked) == len(remaining):
             tail = " ".join(output.split())[-400:]
@@ -55,7 +57,8 @@ def twine_check(artifacts: Sequence[Artifact]) -> list[Finding]:
 def _run_twine(artifacts: Sequence[Artifact]) -> subprocess.CompletedProcess[str]:
     # One stream, unbuffered: twine prints statuses on stdout and the warnings through logging on stderr.
     # TERM=dumb would make rich wrap at 80 columns, cutting long paths.
-    env = dict(os.environ, NO_COLOR="1", TERM="xterm", COLUMNS="4000", PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+    env = child_env()  # no token variable reaches twine
+    env.update(NO_COLOR="1", TERM="xterm", COLUMNS="4000", PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
     env.pop("FORCE_COLOR", None)
     cmd = [sys.executable, "-m", "twine", "--no-color", "check", "--strict", *(str(a.path) for a in artifacts)]
     return subprocess.run(

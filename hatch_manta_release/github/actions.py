@@ -59,9 +59,10 @@ def add_mask(secret: str, environ: Mapping[str, str] | None = None) -> None:
     """Ask the runner to mask ``secret`` in its logs: each line on its own (a mask is one line)."""
     if not on_github_actions(environ):
         return
+    stream = getattr(sys.stdout, "unredacted", sys.stdout)  # past the redaction point, or the mask would be ***
     for line in secret.splitlines():
         if line.strip():
-            emit(f"::add-mask::{line}")
+            emit(f"::add-mask::{line}", stream)
 
 
 @contextmanager
@@ -74,7 +75,7 @@ def group(title: str, enabled: bool | None = None) -> Iterator[None]:
         yield
     finally:
         if active:
-            emit("::endgroup::")
+            emit(workflow_command("endgroup"))
 
 
 def format_outputs(outputs: Mapping[str, str]) -> str:

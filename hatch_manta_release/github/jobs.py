@@ -37,9 +37,18 @@ PLAN_OUTPUTS = (
     "environment-url",
     "pure-python",
     "platforms",
+    "github-release",
+    "reuse",
+    "reuse-base",
 )
+REUSED_WHEEL_ARTIFACT = "wheels-reused"
 # Nothing publishes on a pull request, whatever the plan says; elsewhere the plan decides.
 PUBLISH_IF = "github.event_name != 'pull_request' && needs.plan.outputs.publish == 'true'"
+GITHUB_RELEASE_IF = f"{PUBLISH_IF} && needs.plan.outputs.github-release == 'true'"
+# With reuse, either the build matrix or the reuse job is skipped; GitHub then skips every job that
+# needs it (directly or not) unless its `if` has a status function. `!cancelled()` keeps a cancelled
+# run cancelling, and the results say what must have succeeded.
+WHEELS_BUILT = "(needs.build.result == 'success' || needs.reuse.result == 'success')"
 
 
 @dataclass(frozen=True)
@@ -164,18 +173,21 @@ def pure_build_job(ctx: Context) -> dict[str, Any]:
         "timeout-minutes": 60,
         "steps": [
             *setup_steps(ctx, toolchains=True),
-            {"name": "Build and test the wheel", "run": f"{ctx.run}build --no-sdist"},
+            {"name": "Build and test the wheel", "run": f"{ctx.run}build --no-sdist",
+             **({"env": token_for_reuse()} if ctx.config.reuse else {})},
             upload_step(ctx, "Upload the wheel", PURE_WHEEL_ARTIFACT, "*.whl"),
         ],
     }
 
 
 def platform_build_job(ctx: Context) -> dict[str, Any]:
+    """One job per platform; with ``reuse = true`` skipped when the plan re-versions the base wheels."""
     settings = ctx.settings
     include = [{"platform": p.name, "runner": settings.runner(p.name, p.runner)} for p in ctx.config.platforms]
     return {
         "name": "Build and test wheels (${{ matrix.platform }})",
         "needs": "plan",
+        **({"if": "needs.plan.outputs.reuse != 'true'"} if reuses(ctx) else {}),
         "strategy": {"fail-fast": False, "matrix": {"include": include}},
         "runs-on": "${{ matrix.runner }}",
         "timeout-minutes": 120,
@@ -187,6 +199,38 @@ def platform_build_job(ctx: Context) -> dict[str, Any]:
                 "env": {"PLATFORM": "${{ matrix.platform }}"},
             },
             upload_step(ctx, "Upload the wheels", "wheels-${{ matrix.platform }}", "*.whl"),
+        ],
+    }
+
+
+def reuses(ctx: Context) -> bool:
+    """The build matrix can be skipped: ``reuse = true`` for platform wheels (a pure-Python project's one
+    build job re-versions or builds by itself: ``build`` decides)."""
+    return ctx.config.reuse and not ctx.pure_python
+
+
+def token_for_reuse() -> dict[str, str]:
+    """``build`` reads the base release's wheels from its GitHub Release with the job's own token."""
+    return {"GITHUB_TOKEN": "${{ github.token }}"}
+
+
+def reuse_job(ctx: Context) -> dict[str, Any] | None:
+    """``reuse = true``, platform wheels: when the plan says reuse, one job re-versions every platform's
+    base wheels (from the base tag's GitHub Release or the index) and tests those this runner installs.
+    Should reuse fail here after all, ``build`` builds this runner's wheels and ``check`` then refuses
+    the incomplete set before anything is published."""
+    if not reuses(ctx):
+        return None
+    return {
+        "name": "Re-version the base release's wheels (${{ needs.plan.outputs.reuse-base }})",
+        "needs": "plan",
+        "if": "needs.plan.outputs.reuse == 'true'",
+        "runs-on": "ubuntu-latest",
+        "timeout-minutes": 30,
+        "steps": [
+            *setup_steps(ctx),
+            {"name": "Re-version and test the wheels", "run": f"{ctx.run}build --no-sdist", "env": token_for_reuse()},
+            upload_step(ctx, "Upload the wheels", REUSED_WHEEL_ARTIFACT, "*.whl"),
         ],
     }
 
@@ -233,13 +277,42 @@ def token_env(config: Config) -> dict[str, str]:
     return env
 
 
+def download_steps(ctx: Context) -> list[dict[str, Any]]:
+    """Every build job's wheels (``wheels-*``) and the sdist into the dist folder."""
+    steps: list[dict[str, Any]] = [{
+        "name": "Download the wheels",
+        "uses": ctx.uses("download-artifact"),
+        "with": {"pattern": "wheels-*", "path": ctx.dist, "merge-multiple": True},
+    }]
+    if ctx.config.sdist:
+        steps.append({
+            "name": "Download the sdist",
+            "uses": ctx.uses("download-artifact"),
+            "with": {"name": SDIST_ARTIFACT, "path": ctx.dist},
+        })
+    return steps
+
+
+def publish_needs(ctx: Context) -> tuple[tuple[str, ...], str]:
+    """The publish job's ``needs`` and ``if``: with reuse, the wheels come from the build matrix or the
+    reuse job, whichever ran, and the results are checked explicitly."""
+    needs = ("plan", "build", *(("reuse",) if reuses(ctx) else ()), *(("sdist",) if ctx.config.sdist else ()))
+    if not reuses(ctx):
+        return needs, PUBLISH_IF
+    checks = ["needs.plan.result == 'success'", WHEELS_BUILT]
+    if ctx.config.sdist:
+        checks.append("needs.sdist.result == 'success'")
+    return needs, f"!cancelled() && {' && '.join(checks)} && {PUBLISH_IF}"
+
+
 def publish_job(ctx: Context) -> dict[str, Any]:
     """Check the artifacts against the plan and upload them, in the routed repository's environment."""
     repos = routed_repositories(ctx.config)
+    needs, condition = publish_needs(ctx)
     job: dict[str, Any] = {
         "name": "Publish to ${{ needs.plan.outputs.repository }}",
-        "needs": Flow(("plan", "build", "sdist") if ctx.config.sdist else ("plan", "build")),
-        "if": PUBLISH_IF,
+        "needs": Flow(needs),
+        "if": condition,
         "runs-on": "ubuntu-latest",
         "timeout-minutes": 30,
     }
@@ -257,24 +330,46 @@ def publish_job(ctx: Context) -> dict[str, Any]:
         publish["env"] = env
     job["steps"] = [
         *setup_steps(ctx),
-        {
-            "name": "Download the wheels",
-            "uses": ctx.uses("download-artifact"),
-            "with": {"pattern": "wheels-*", "path": ctx.dist, "merge-multiple": True},
-        },
-        *(
-            [{
-                "name": "Download the sdist",
-                "uses": ctx.uses("download-artifact"),
-                "with": {"name": SDIST_ARTIFACT, "path": ctx.dist},
-            }]
-            if ctx.config.sdist
-            else []
-        ),
+        *download_steps(ctx),
         {"name": "Check the artifacts against the plan", "run": f"{ctx.run}check"},
         publish,
     ]
     return job
+
+
+def github_release_job(ctx: Context) -> dict[str, Any] | None:
+    """The GitHub Release of the tag with the published files attached, after publish succeeded; the only
+    job that may write to the repository (``contents: write``). None with ``when = "never"``."""
+    settings = ctx.config.github_release
+    if settings.when == "never":
+        return None
+    condition = GITHUB_RELEASE_IF
+    if reuses(ctx):  # publish ran after a skipped job: its success must be checked by name
+        condition = f"!cancelled() && needs.publish.result == 'success' && {GITHUB_RELEASE_IF}"
+    permissions: dict[str, Any] = {"contents": Commented("write", "create the release and upload its assets")}
+    steps = [*setup_steps(ctx), *download_steps(ctx)]
+    if settings.provenance:
+        permissions["id-token"] = Commented("write", "sign the provenance attestations (Sigstore)")
+        permissions["attestations"] = Commented("write", "store the attestations in the repository")
+        steps.append({
+            "name": "Attest the build provenance of the assets",
+            "uses": ctx.uses("attest-build-provenance"),
+            "with": {"subject-path": f"{ctx.dist}/*"},
+        })
+    steps.append({
+        "name": "Create or finish the GitHub Release",
+        "run": f"{ctx.run}github-release",
+        "env": {"GITHUB_TOKEN": "${{ github.token }}"},
+    })
+    return {
+        "name": "GitHub Release ${{ needs.plan.outputs.tag }}",
+        "needs": Flow(("plan", "publish")),
+        "if": condition,
+        "runs-on": "ubuntu-latest",
+        "timeout-minutes": 30,
+        "permissions": permissions,
+        "steps": steps,
+    }
 
 
 # The jobs in order: (id, builder). A new job is one function and one line here; a builder returns
@@ -282,6 +377,8 @@ def publish_job(ctx: Context) -> dict[str, Any]:
 JOBS: tuple[tuple[str, Callable[[Context], dict[str, Any] | None]], ...] = (
     ("plan", plan_job),
     ("build", build_job),
+    ("reuse", reuse_job),
     ("sdist", sdist_job),
     ("publish", publish_job),
+    ("github-release", github_release_job),
 )

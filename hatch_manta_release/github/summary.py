@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hatch_manta_release.core.names import printable as shown
 from hatch_manta_release.core.plan import channel_name
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def publish_markdown(report: PublishReport) -> str:
         result = STATUS_LABELS.get(o.status, o.status) + (f" ({o.note})" if o.note else "")
         if o.failure is not None:
             result += f": {o.failure.cause}"
-        lines.append(f"| `{o.file.filename}` | {human_size(o.file.size)} | `{o.file.sha256}` | {result} |")
+        lines.append(f"| `{shown(o.file.filename)}` | {human_size(o.file.size)} | `{o.file.sha256}` | {result} |")
     lines.append("")
     if report.blockers:
         lines += ["A real publish would stop:", "", *(f"- {b}" for b in report.blockers), ""]

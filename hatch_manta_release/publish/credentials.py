@@ -37,11 +37,33 @@ def token_warnings(var: str, raw: str) -> list[str]:
     return warnings
 
 
-def mask(secret: str, environ: Mapping[str, str]) -> None:
-    """On GitHub Actions, have the runner hide ``secret`` in every later log line (before anything could show it)."""
+def mask(secret: str, environ: Mapping[str, str], variable: str | None = None) -> None:
+    """Hide ``secret`` from every later output of this process, in every form it takes on the wire
+    (:mod:`~hatch_manta_release.core.redaction`), and from every child process (``variable``
+    and any variable holding it are left out of their environment); on GitHub Actions also have the
+    runner hide it in every later log line. Called the moment a secret is read, before anything could
+    show it."""
+    from hatch_manta_release.core.redaction import register_secret
     from hatch_manta_release.github.actions import add_mask
 
+    register_secret(secret, users=(TOKEN_USERNAME,), variable=variable)
     add_mask(secret, environ)
+
+
+def _refuse_unsendable(var: str, token: str) -> None:
+    """A token that cannot go into an HTTP header is refused here, named by its variable only."""
+    if any(c in token for c in "\r\n\0"):
+        raise MantaError(
+            f"{var} holds a line break or NUL inside the token: it cannot be sent in an HTTP header",
+            f"store the token in {var} again, on one line (copy it from the index's token page)",
+        )
+    try:
+        token.encode("latin-1")
+    except UnicodeEncodeError:
+        raise MantaError(
+            f"{var} holds a character that cannot be sent in an HTTP header (non-latin-1)",
+            f"store the token in {var} again (API tokens are ASCII; a rich-text copy may hold smart quotes)",
+        ) from None
 
 
 def uses_trusted_publishing(repository: Repository, environ: Mapping[str, str]) -> bool:
@@ -83,6 +105,8 @@ def resolve_credentials(
             f"[tool.manta-release.repositories.{repository.name}]",
         )
     raw = environ.get(var)
+    if raw:
+        mask(raw, {}, var)  # as read, a pasted newline and all (the runner's mask is the stripped token's)
     if raw is None or not raw.strip():
         state = "is empty" if raw is not None else "is not set"
         hint = (
@@ -95,6 +119,7 @@ def resolve_credentials(
     for message in token_warnings(var, raw):
         warn(message)
     token = raw.strip()
-    mask(token, environ)
+    mask(token, environ, var)
+    _refuse_unsendable(var, token)
     info(f"credentials: the token in ${var} (user {TOKEN_USERNAME}) for {repository.name}")
     return Credentials(TOKEN_USERNAME, token, f"${var}")

@@ -15,6 +15,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from hatch_manta_release.core.config import Repository
+from hatch_manta_release.core.redaction import redact
 from hatch_manta_release.publish.http import Response
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -53,8 +54,10 @@ def _where(repository: Repository) -> str:
 
 
 def _message(response: Response) -> str:
-    """The index's message in one line: a JSON ``message``/``detail``, an HTML title, or the status."""
-    text = response.text.strip()
+    """The index's message in one line: a JSON ``message``/``detail``, an HTML title, or the status.
+
+    Redacted before it is cut: a token cut in half would no longer match its whole form."""
+    text = redact(response.text.strip())
     if response.content_type.endswith("json"):
         try:
             data = response.json()
@@ -64,7 +67,7 @@ def _message(response: Response) -> str:
             for key in ("message", "detail", "error"):
                 value = data.get(key)
                 if isinstance(value, str):
-                    return value
+                    return redact(value)
     if "<" in text:
         pre = re.search(r"<pre>(.*?)</pre>", text, re.S | re.I)
         title = re.search(r"<title>(.*?)</title>", text, re.S | re.I)
@@ -241,7 +244,10 @@ def _tls(error: ssl.SSLError, host: str, url: str) -> Failure:
 def _connection(error: BaseException, host: str, repository: str) -> Failure:
     """Timeouts, refused and broken connections: worth a retry."""
     rerun = "re-run publish: files already on the index are skipped"
-    if isinstance(error, TimeoutError | socket.timeout):
+    if isinstance(error, TimeoutError) and "deadline" in str(error):  # publish/limits.py: the whole exchange
+        cause = f"{host}: {error}"
+        fix = f"check that {repository} answers (a proxy that holds connections?), or raise the deadline; {rerun}"
+    elif isinstance(error, TimeoutError | socket.timeout):
         cause, fix = f"{host} did not answer in time", f"check that {repository} is reachable; {rerun}"
     elif isinstance(error, ConnectionRefusedError):
         cause = f"connection to {host} refused: {repository} is not listening"

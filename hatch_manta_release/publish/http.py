@@ -15,12 +15,16 @@ subclasses for :mod:`.failures` to explain.
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
+
+from hatch_manta_release.core.redaction import redact
+from hatch_manta_release.publish import limits
 
 USER_AGENT = "hatch-manta-release (publish)"
 
@@ -94,8 +98,14 @@ def request(
     data: bytes | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 60.0,
+    max_bytes: int = limits.MAX_PAGE_BYTES,
 ) -> Response:
-    """Send one request; any HTTP status is a :class:`Response`, network failures raise ``OSError``."""
+    """Send one request; any HTTP status is a :class:`Response`, network failures raise ``OSError``.
+
+    Bounded (:mod:`.limits`): ``timeout`` per socket read, the request deadline (cut to what is left of
+    the run's) for the whole exchange, ``max_bytes`` for a 2xx body (more raises
+    :class:`~.limits.AnswerTooLarge`), :data:`~.limits.MAX_ERROR_BYTES` for any other (cut).
+    """
     all_headers = {"User-Agent": USER_AGENT}
     all_headers.update(headers or {})
     if url.startswith("file:") and method == "GET":
@@ -103,26 +113,39 @@ def request(
     if not url.startswith(("http://", "https://")):
         raise ConnectionError(f"not an http(s) URL: {url}")
     req = urllib.request.Request(url, data=data, headers=all_headers, method=method)  # noqa: S310 - checked above
+    seconds = limits.budget(grace=limits.READ_GRACE if method == "GET" else 0.0)
+    return limits.call_with_deadline(
+        lambda: _send(req, min(timeout, seconds), max_bytes), seconds, f"{method} {_shown(url)}"
+    )
+
+
+def _shown(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+
+
+def _send(req: urllib.request.Request, timeout: float, max_bytes: int) -> Response:
     redirects = _Redirects()
     opener = urllib.request.build_opener(redirects)
+    url = req.full_url
     try:
         with opener.open(req, timeout=timeout) as resp:
             return Response(
                 status=resp.status,
                 reason=resp.reason or "",
                 url=resp.geturl(),
-                body=resp.read(),
+                body=limits.read_capped(resp.read, max_bytes, f"the answer of {_shown(resp.geturl())}"),
                 headers={k.lower(): v for k, v in resp.headers.items()},
                 auth_withheld_from=redirects.auth_withheld_from,
             )
     except urllib.error.HTTPError as e:
         try:
-            body = e.read()
+            body = limits.read_capped(e.read, limits.MAX_ERROR_BYTES, "an error page", truncate=True)
         except OSError:
             body = b""
         return Response(
             status=e.code,
-            reason=str(e.reason or ""),
+            reason=redact(str(e.reason or ""))[:200],  # redacted before it is cut
             url=e.geturl() or url,  # where the answer came from, after any redirect
             body=body,
             headers={k.lower(): v for k, v in (e.headers or {}).items()},
@@ -133,6 +156,8 @@ def request(
         if isinstance(reason, OSError):
             raise reason from None
         raise ConnectionError(str(reason)) from None
+    except http.client.HTTPException as e:  # a malformed status line or headers: the server is broken
+        raise ConnectionError(f"a malformed HTTP answer ({type(e).__name__})") from None
 
 
 def read_folder(url: str, accept: str = "") -> Response:

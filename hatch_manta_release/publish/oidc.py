@@ -24,6 +24,7 @@ from typing import Any
 
 from hatch_manta_release.core.config import Repository
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.redaction import register_secret
 from hatch_manta_release.publish.credentials import mask
 from hatch_manta_release.publish.failures import Context, from_exception
 from hatch_manta_release.publish.http import Response, request
@@ -89,6 +90,7 @@ def mint_token(
     env = os.environ if environ is None else environ
     ctx = Context(repository, project, version, "the token minted by Trusted Publishing", trusted_publishing=True)
     request_url, request_token = _id_token_request(repository, env)
+    register_secret(request_token, users=(), variable="ACTIONS_ID_TOKEN_REQUEST_TOKEN")  # the runner masks it
     base = index_base(repository.upload_url)
     audience = _audience(base, ctx, timeout)
     oidc_token = _github_token(request_url, request_token, audience, ctx, timeout)

@@ -38,7 +38,9 @@ class PublishOptions:
     jobs: int | None = None  # None: default_jobs(upload URL)
     retries: int = 3
     retry_delay: float = 1.0
-    timeout: float = 300.0
+    timeout: float = 300.0  # seconds per socket read
+    request_deadline: float = 600.0  # seconds for one whole request (publish/limits.py)
+    run_deadline: float = 1500.0  # seconds for the whole run: 25 of the publish job's 30 minutes
     verbose: bool = False
 
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.core.plan import make_plan
+from hatch_manta_release.publish import limits
 from hatch_manta_release.publish.decide import (
     Decision,
     conflict_fix,
@@ -52,8 +53,11 @@ from hatch_manta_release.publish.report import (
     PublishReport,
     install_command,
 )
+from hatch_manta_release.publish.verify import complete_hashes, index_auth, verify_files
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from hatch_manta_release.core.project import Project
     from hatch_manta_release.dist.artifacts import Artifact
     from hatch_manta_release.publish.upload import Credentials
@@ -68,10 +72,11 @@ def publish(
 ) -> PublishReport:
     """Publish ``project``'s release; raises :class:`PublishError` (with the report) when it stops."""
     run = _Run(project, options, os.environ if environ is None else environ, Messages(notify))
+    limits.start_run(options)
     run.gate()
     files = run.dist_files()
     credentials = run.credentials()
-    listing = run.listing(credentials)
+    listing = run.verified_listing(files, run.listing(credentials), credentials)
     report = run.compare(files, listing)
     to_upload = [o.file for o in report.outcomes if o.status in ("not-attempted", "would-upload")]
     if options.dry_run or not to_upload:
@@ -142,6 +147,7 @@ class _Run:
             except MantaError as e:
                 self.block(e)
         files = release_files(artifacts, self.plan.project, self.plan.version)
+        self.verify(files, dist_dir)
         if not files:
             self.block(
                 PublishError(
@@ -213,7 +219,7 @@ class _Run:
     def _query_index(self, credentials: Credentials | None, timeout: float) -> dict[str, IndexFile]:
         repo, project = self.repo, self.plan.project
         try:
-            return existing_files(repo.index_url, project, auth=_auth(credentials), timeout=timeout)
+            return existing_files(repo.index_url, project, **index_auth(repo, credentials), timeout=timeout)
         except IndexReadError as e:
             cause = f"{e.response.status} {e.response.reason}"
             # The reader's own advice where it has one (a redirect to another host, credentials withheld),
@@ -234,6 +240,23 @@ class _Run:
                 f"cannot read what {repo.name} holds ({repo.index_url}): not a simple index page ({e})",
                 f"check index-url of [tool.manta-release.repositories.{repo.name}]",
             ) from None
+
+    def verify(self, files: list[Artifact], dist_dir: Path) -> None:
+        """Only regular files inside dist/ whose own metadata is this release's (:mod:`.verify`)."""
+        try:
+            verify_files(files, dist_dir, self.plan.project, self.plan.version)
+        except MantaError as e:
+            self.block(e)
+
+    def verified_listing(
+        self, files: list[Artifact], listing: dict[str, IndexFile], credentials: Credentials | None
+    ) -> dict[str, IndexFile]:
+        """The listing with a sha256 for each of this release's files (downloaded where the index gives none)."""
+        try:
+            return complete_hashes(files, listing, self.repo, credentials)
+        except MantaError as e:
+            self.block(e)
+            return listing
 
     def compare(self, files: list[Artifact], listing: Mapping[str, IndexFile]) -> PublishReport:
         """The report with one outcome per file, from :func:`.decide.decide`; a conflict stops or warns."""
@@ -302,7 +325,7 @@ class _Run:
         """The index's sha256 for a file name: how an upload answered "file exists" is confirmed as landed."""
 
         def confirm(filename: str) -> str | None:
-            found = existing_files(self.repo.index_url, self.plan.project, auth=_auth(credentials), timeout=30)
+            found = existing_files(self.repo.index_url, self.plan.project, **index_auth(self.repo, credentials))
             entry = found.get(filename)
             return entry.sha256 if entry else None
 
@@ -318,10 +341,6 @@ class _Run:
 
 
 _STATUS = {"upload": "not-attempted", "skip": "skipped", "conflict": "conflict"}
-
-
-def _auth(credentials: Credentials | None) -> tuple[str, str] | None:
-    return (credentials.username, credentials.password) if credentials else None
 
 
 def _incomplete(report: PublishReport) -> PublishError:

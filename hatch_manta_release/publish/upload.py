@@ -21,16 +21,21 @@ from __future__ import annotations
 
 import os
 import ssl
+import tarfile
 import threading
 import time
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.publish import limits
 from hatch_manta_release.publish.failures import Context, Failure, from_exception, from_response
 from hatch_manta_release.publish.http import Response
+from hatch_manta_release.publish.verify import shown
 
 if TYPE_CHECKING:
     from twine.package import PackageFile
@@ -78,9 +83,10 @@ def read_package(path: Path) -> PackageFile:
     try:
         package = PackageFile.from_filename(str(path), comment=None)
         package.metadata_dictionary()
-    except (twine_exceptions.TwineException, ValueError) as e:
+    except (twine_exceptions.TwineException, ValueError, zipfile.BadZipFile, tarfile.TarError, EOFError, OSError,
+            zlib.error, RuntimeError) as e:
         raise FormError(
-            f"{path.name}: twine cannot read it: {e}",
+            f"{shown(path.name)}: twine cannot read it: {shown(str(e))[:200]}",
             "rebuild the file (`manta-release build`) and run `manta-release check`",
         ) from e
     return package
@@ -114,12 +120,19 @@ def _quiet_twine() -> None:
 
 
 def _timeout_adapter(timeout: float) -> Any:
-    """An adapter that sends with ``timeout`` (twine sends without one) and never retries by itself."""
+    """An adapter that sends with ``timeout`` (twine sends without one), never retries by itself, and
+    reads at most :data:`~.limits.MAX_ERROR_BYTES` of the answer (an upload's answer is a short message)."""
     from requests.adapters import HTTPAdapter
 
     class TimeoutAdapter(HTTPAdapter):
         def send(self, request: Any, stream: bool = False, timeout: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
-            return super().send(request, stream=stream, timeout=timeout if timeout is not None else default, **kwargs)
+            response = super().send(request, stream=True, timeout=timeout if timeout is not None else default, **kwargs)
+            if not stream:
+                body = limits.read_capped(response.raw.read, limits.MAX_ERROR_BYTES, "the answer", truncate=True)
+                response._content = body
+                response._content_consumed = True
+                response.close()
+            return response
 
     default = timeout
     return TimeoutAdapter()  # max_retries=0: one connection per attempt
@@ -283,14 +296,7 @@ def _upload(  # noqa: PLR0917
         failure: Failure
         response: Response | None = None
         try:
-            if not url.startswith(("http://", "https://")):
-                raise ConnectionError(f"not an http(s) URL: {url}")
-            _quiet.on = True
-            try:
-                # max_redirects=1: one POST (twine would re-POST a 5xx at once); redirects are not followed.
-                response = _as_response(repository.upload(package, max_redirects=1))
-            finally:
-                _quiet.on = False
+            response = _post_within_deadline(repository, package, url, filename)
         except OSError as e:  # requests' exceptions are OSErrors too
             error = network_error(e)
             failure = from_exception(error, ctx, url)
@@ -313,9 +319,27 @@ def _upload(  # noqa: PLR0917
                     return UploadResult(filename, True, attempt, note=note)
             if failure.transient:
                 retried_after_loss = maybe_landed = True
-        if not failure.transient or attempt > retries:
+        if not failure.transient or attempt > retries or limits.run_over():
             return UploadResult(filename, False, attempt, failure=failure, maybe_landed=maybe_landed)
-        sleep(retry_delay * (2 ** (attempt - 1)))
+        sleep(limits.backoff(attempt, retry_delay, response.headers if response is not None else None))
+
+
+def _post_within_deadline(repository: Repository, package: PackageFile, url: str, filename: str) -> Response:
+    """One attempt, bounded by the request deadline (cut to what is left of the run's)."""
+    if not url.startswith(("http://", "https://")):
+        raise ConnectionError(f"not an http(s) URL: {url}")
+    seconds = limits.budget()
+    return limits.call_with_deadline(lambda: _post(repository, package), seconds, f"the upload of {filename}")
+
+
+def _post(repository: Repository, package: PackageFile) -> Response:
+    """One POST of the upload form (run in the deadline's worker thread, where twine stays quiet too)."""
+    _quiet.on = True
+    try:
+        # max_redirects=1: one POST (twine would re-POST a 5xx at once); redirects are not followed.
+        return _as_response(repository.upload(package, max_redirects=1))
+    finally:
+        _quiet.on = False
 
 
 # ----------------------------------------------------------------------------- the sender publish uses

@@ -45,12 +45,17 @@ class Release:
 
 def assert_no_token(*texts: str) -> None:
     """No issued token in any text, except on ``::add-mask::`` lines (the runner consumes them)."""
+    from tests.support.hostile import forms  # every form on the wire: literal, base64 of the pair, quoted, parts
+
     for text in texts:
         visible = "\n".join(line for line in text.splitlines() if not line.startswith("::add-mask::"))
+        squashed = "".join(visible.split())  # a token split by wrapping is a leak too
         for token in ISSUED_TOKENS:
             assert token not in visible, "a token appeared in the output"
             # a token split by wrapping or shown in part is a leak too
             assert token[-24:] not in visible, "part of a token appeared in the output"
+            for form in forms(token):
+                assert form not in visible and form not in squashed, f"a token appeared in a form {form[:6]}…"
 
 
 @pytest.fixture(autouse=False)
