@@ -753,6 +753,11 @@ KEY_SPECS: dict[str, dict[str, str]] = {
             "Publishing (the index accepts them only from a Trusted Publisher), so `false` is the only "
             "setting that changes anything",
         default_note="unset: made with Trusted Publishing"),
+    f"{REPO}.index-auth": dict(
+        type="bool", allowed=_BOOL, example="true",
+        doc="send the credential to the index-url too when it is on another host than the upload-url "
+            "(a private index that needs it); without it the token goes to the upload host only",
+        default_note="unset: only to an index on the upload URL's origin"),
     f"{REPO}.path": dict(
         type="string", allowed="a folder, relative to the project (or absolute)", example='"../wheelhouse"',
         example_repository="wheelhouse",
@@ -789,9 +794,9 @@ KEY_SPECS: dict[str, dict[str, str]] = {
         doc='the changelog read when `notes = "changelog"` (setting it implies that)'),
     "github-release.provenance": dict(
         type="bool", allowed=_BOOL, example="true",
-        doc="the workflow's github-release job makes GitHub artifact attestations (SLSA build provenance, "
-            "actions/attest-build-provenance) of the assets; that job then gets `id-token: write` and "
-            "`attestations: write`"),
+        doc="the workflow's github-release job also makes GitHub artifact attestations (SLSA build provenance, "
+            "`actions/attest-build-provenance`) of the assets, with `id-token: write` and `attestations: write` "
+            "in that job only"),
     **{f"workflow.{key}": words for key, words in WORKFLOW_KEY_SPECS.items()},
 }
 

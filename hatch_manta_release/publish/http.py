@@ -121,7 +121,7 @@ def request(
 
 def _shown(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"  # the host and port, no userinfo
 
 
 def _send(req: urllib.request.Request, timeout: float, max_bytes: int) -> Response:

@@ -41,14 +41,12 @@ _REBUILD = "rebuild dist/ (`hatch run release:build`) and run `manta-release che
 
 
 class VerifyError(MantaError):
-    """A file that publish will not upload (a symbolic link or a file outside dist/, an archive that
-    does not open, or whose own core metadata names another project or version than the plan), or
-    an index that lists a file of this release without a sha256 that could not be downloaded to
-    compare.
+    """A file that publish will not upload (a symlink, an archive that does not open, METADATA naming
+    another project or version), or a file the index lists without a hash that cannot be downloaded
+    to compare.
 
-    Fix: rebuild dist/ (`hatch run release:build`) and run `manta-release check`; copy files into
-    dist/ rather than linking them; for a listed file without a hash, check that file on the index:
-    publish never assumes a file it cannot compare is identical.
+    Fix: rebuild dist/ (`hatch run release:build`) and run `manta-release check`; for a listed file
+    without a hash, check the file on the index.
     """
 
 
