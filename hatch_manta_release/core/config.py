@@ -768,11 +768,6 @@ KEY_SPECS: dict[str, dict[str, str]] = {
         type="bool", allowed=_BOOL, example="false", example_repository="local",
         doc="development versions (an untagged or dirty checkout, a fallback-version) may be published here, "
             "local versions included; PyPI and TestPyPI refuse local versions"),
-    f"{REPO}.index-auth": dict(
-        type="bool", allowed=_BOOL, example="true",
-        doc="send the upload credential with the simple-API query to `index-url` when that is another host than "
-            "`upload-url` (the same host always gets it); a private index that needs it for reading",
-        default_note="unset: only when index-url and upload-url are one origin"),
     "routes.prerelease": dict(
         type="string", allowed="a defined repository", example='"testpypi"',
         doc="where a pre-release version (a, b, rc, dev) goes"),
