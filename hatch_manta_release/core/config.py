@@ -735,7 +735,8 @@ KEY_SPECS: dict[str, dict[str, str]] = {
             "(leave it out)"),
     f"{REPO}.token-env": dict(
         type="string", allowed="an environment variable name", example='"PYPI_API_TOKEN"',
-        doc="the variable holding the upload token; read from the environment only, never printed"),
+        doc="the variable holding the upload token; read from the environment only, never printed, never "
+            "given to a child process"),
     f"{REPO}.skip-existing": dict(
         type="bool", allowed=_BOOL, example="true",
         doc="a *different* file under a name the index already has: a warning instead of an error "
