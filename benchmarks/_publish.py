@@ -152,8 +152,9 @@ def raw_upload(url: str, username: str, password: str, files: list[Path]) -> Non
             conn.close()
 
 
-def bench_publish(settings: Any, work: Path, *, republish: bool) -> list[str]:
-    name = "republish-40" if republish else "publish-40"
+def index_starter() -> Any:
+    """``tests.support.indexes.start_index``, or :class:`Skip` saying what a publish figure lacks
+    (twine to compare with, pypiserver and passlib for the index)."""
     if importlib.util.find_spec("twine") is None:
         raise Skip("twine is not installed")
     if importlib.util.find_spec("pypiserver") is None or importlib.util.find_spec("passlib") is None:
@@ -162,6 +163,12 @@ def bench_publish(settings: Any, work: Path, *, republish: bool) -> list[str]:
         from tests.support.indexes import start_index
     except ImportError as e:
         raise Skip(f"tests/support/indexes.py is not usable: {e}") from None
+    return start_index
+
+
+def bench_publish(settings: Any, work: Path, *, republish: bool) -> list[str]:
+    name = "republish-40" if republish else "publish-40"
+    start_index = index_starter()
     probe = run([*_manta_release(), "publish", "--help"], env=clean_env(), check=False)
     if probe.returncode != 0 and "No such command" in probe.stdout + probe.stderr:
         raise Skip("`manta-release publish` does not exist in this version")

@@ -19,7 +19,6 @@ it (connections, POSTs, GETs) in its last run.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import resource
 import shutil
@@ -33,7 +32,7 @@ from typing import Any
 import _publish
 import _wan
 import _wheels
-from _timing import Case, Skip, clean_env, figure, fmt, interleaved, run
+from _timing import Case, clean_env, figure, fmt, interleaved, run
 
 WAN_NAMES = ("publish-40-wan", "republish-40-wan", "publish-1-wan")
 
@@ -75,14 +74,7 @@ class WanLab:
     """One index, one proxy and the projects, made once for the three figures of a run."""
 
     def __init__(self, settings: Any, work: Path, link: _wan.Link) -> None:
-        if importlib.util.find_spec("twine") is None:
-            raise Skip("twine is not installed")
-        if importlib.util.find_spec("pypiserver") is None or importlib.util.find_spec("passlib") is None:
-            raise Skip("pypiserver and passlib are not installed")
-        try:
-            from tests.support.indexes import start_index
-        except ImportError as e:
-            raise Skip(f"tests/support/indexes.py is not usable: {e}") from None
+        start_index = _publish.index_starter()
         self.settings = settings
         self.work = work / "wan"
         self.files = _wheels.ensure_dist(
