@@ -453,7 +453,7 @@ run_mod.existing_files = existing_files
 
 # The first upload reuses the query's connection (same host, as on TestPyPI, devpi, pypiserver).
 _REUSE = """\
-import hatch_manta_release.publish.upload as upload_mod
+import hatch_manta_release.publish.sessions as upload_mod
 original_open = upload_mod.Uploaders._open
 opened = [False]
 def _open(self, url, timeout):

@@ -248,7 +248,8 @@ def index(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def _upload(url: str, password: str, path: Path, attested: Any = None) -> int:
-    from hatch_manta_release.publish.upload import Credentials, Uploaders, read_package
+    from hatch_manta_release.publish.sessions import Uploaders
+    from hatch_manta_release.publish.upload import Credentials, read_package
 
     package = read_package(path)
     if attested is not None:

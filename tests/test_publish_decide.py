@@ -15,10 +15,11 @@ from hatch_manta_release.publish.decide import (
     conflict_fix,
     conflict_response,
     decide,
+    holds_release,
     reconcile,
     release_files,
     summary_of_landing,
-    upload_batches,
+    upload_order,
 )
 from hatch_manta_release.publish.failures import Failure
 from hatch_manta_release.publish.index import IndexFile
@@ -84,7 +85,32 @@ def test_wheels_before_the_sdist_and_only_this_release() -> None:
     other = wheel(project="other-pkg")
     broken = Artifact(Path("x.whl"), "x.whl", "wheel", "", 1, "0" * 64, "", (), invalid="not a wheel name")
     assert release_files([s, b, old, a, other, broken], "Sample_Pkg", "2.0.0") == [a, b, s]
-    assert upload_batches([a, b, s]) == ([a, b], [s])
+    order = upload_order([a, b, s], {}, "Sample_Pkg", "2.0.0")
+    assert (order.first, order.parallel, order.last) == (a, [b], [s])
+
+
+def sized(tag: str, size: int) -> Artifact:
+    w = wheel(tag)
+    return Artifact(w.path, w.filename, "wheel", w.version, size, w.sha256, w.project, w.tags)
+
+
+def test_a_new_release_starts_with_its_smallest_wheel_alone_then_the_largest_first() -> None:
+    small, mid, big = sized("cp312-none-any", 10), sized("cp311-cp311-win_amd64", 500), sized("cp310-abi3-any", 900)
+    s = sdist()
+    order = upload_order([big, small, mid, s], {}, "sample-pkg", "2.0.0")
+    assert order.first == small and order.parallel == [big, mid] and order.last == [s]
+
+
+def test_a_release_the_index_holds_already_goes_parallel_from_the_start() -> None:
+    a, b, s = wheel("cp311-cp311-win_amd64"), wheel("cp312-cp312-win_amd64"), sdist()
+    on_index = listed(a, a.sha256)  # a stopped earlier run landed one wheel of 2.0.0
+    order = upload_order([b, s], on_index, "sample-pkg", "2.0.0")
+    assert order.first is None and order.parallel == [b] and order.last == [s]
+    # Files of other releases, or names that are no distribution's, do not make this release exist.
+    older = listed(wheel(version="1.9.0"), "c" * 64)
+    junk = {"index.html": IndexFile("index.html", None, "x"), "sample_pkg-2.0.0.exe": IndexFile("z", None, "z")}
+    assert not holds_release({**older, **junk}, "sample-pkg", "2.0.0")
+    assert holds_release(listed(sdist(), "d" * 64), "Sample.Pkg", "2.0")
 
 
 def test_what_a_conflict_does() -> None:
@@ -150,8 +176,8 @@ def test_the_sdist_goes_after_every_wheel(jobs: int) -> None:
     outcomes = [FileOutcome(f, "not-attempted") for f in files]
     send = Recorder(delay=0.01)
     messages = Messages(None)
-    Batch(outcomes, send, messages).run(files, jobs)
-    assert send.sent[0] == files[0].filename  # the first wheel alone, before the parallel ones
+    Batch(outcomes, send, messages).run(upload_order(files, {}, "sample-pkg", "2.0.0"), jobs)
+    assert send.sent[0] == files[0].filename  # the first (smallest, then by name) wheel alone, before the others
     assert send.sent[-1] == files[-1].filename and sorted(send.sent[:-1]) == [f.filename for f in files[:-1]]
     assert all(o.status == "uploaded" for o in outcomes)
     assert [n.text for n in messages.notes][-1] == f"[5/5] uploaded {files[-1].filename}"
@@ -163,7 +189,7 @@ def test_a_failure_stops_new_uploads_and_keeps_the_sdist_back() -> None:
     send = Recorder(fail=(files[0].filename,))
     messages = Messages(None)
     batch = Batch(outcomes, send, messages)
-    batch.run(files, 4)
+    batch.run(upload_order(files, {}, "sample-pkg", "2.0.0"), 4)
     assert batch.stopped and send.sent == [files[0].filename]
     assert outcomes[0].status == "failed" and outcomes[0].failure is not None
     assert {o.note for o in outcomes[1:4]} == {"not attempted: an earlier upload failed"}
@@ -174,3 +200,21 @@ def test_a_failure_stops_new_uploads_and_keeps_the_sdist_back() -> None:
 def test_default_jobs() -> None:
     assert default_jobs("https://upload.pypi.org/legacy/") == 8
     assert 1 <= default_jobs("http://127.0.0.1:8080/") <= 4
+
+
+def test_the_parallel_connections_open_before_the_first_upload_and_only_when_there_is_a_parallel_part() -> None:
+    files = _files()
+    send = Recorder(delay=0.01)
+    opened: list[tuple[int, int]] = []  # (connections asked for, files sent by then)
+
+    def warm(count: int) -> None:
+        opened.append((count, len(send.sent)))
+
+    outcomes = [FileOutcome(f, "not-attempted") for f in files]
+    Batch(outcomes, send, Messages(None)).run(upload_order(files, {}, "sample-pkg", "2.0.0"), 8, warm)
+    assert opened == [(3, 0)]  # three wheels after the first alone: three connections, before anything is sent
+    send, opened[:] = Recorder(), []
+    Batch([FileOutcome(f, "not-attempted") for f in files], send, Messages(None)).run(
+        upload_order(files, {}, "sample-pkg", "2.0.0"), 1, warm
+    )
+    assert opened == [] and len(send.sent) == 5  # one at a time: the connection opened ahead is enough

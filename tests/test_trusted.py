@@ -14,8 +14,9 @@ import pytest
 
 from hatch_manta_release.core.config import Repository
 from hatch_manta_release.publish.oidc import TrustedPublishingError
+from hatch_manta_release.publish.sessions import Uploaders
 from hatch_manta_release.publish.trusted import RENEW_BEFORE, TOKEN_LIFETIME, TrustedPublisher
-from hatch_manta_release.publish.upload import Uploaders, read_package
+from hatch_manta_release.publish.upload import read_package
 from tests.support.indexes import start_index
 from tests.support.projects import make_project, run
 from tests.support.standin import StandIn

@@ -7,6 +7,7 @@ as one line of cause and one of fix (no traceback) and sets the exit code.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -58,6 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     install_stream_redaction()  # every line this process prints passes the one redaction point
     try:
         cli.main(args=argv, prog_name="manta-release", standalone_mode=False)
+        # Nothing is freed after the command: the interpreter's exit would otherwise walk every object the
+        # imports made (requests, twine, rich) - measured 0.1 s after a publish, on every run.
+        gc.freeze()
     except MantaError as e:
         fail(e)
     except click.exceptions.Abort:

@@ -1,5 +1,6 @@
-"""Sending the files ``decide`` chose: the wheels (in parallel), then the sdist; the first failure stops
-new uploads, so a re-run finishes the release. How one file is sent is the caller's ``send``."""
+"""Sending the files ``decide`` chose, in its :class:`~.decide.UploadOrder`: a first file alone, the wheels in
+parallel, then the sdist; the first failure stops new uploads, so a re-run finishes the release. How one
+file is sent is the caller's ``send``."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from hatch_manta_release.publish.decide import upload_batches
-
 if TYPE_CHECKING:
     from hatch_manta_release.dist.artifacts import Artifact
+    from hatch_manta_release.publish.decide import UploadOrder
     from hatch_manta_release.publish.report import FileOutcome, Messages
     from hatch_manta_release.publish.upload import UploadResult
 
@@ -50,21 +50,23 @@ class Batch:
     def stopped(self) -> bool:
         return self._stop.is_set()
 
-    def run(self, files: Sequence[Artifact], jobs: int) -> None:
-        """Upload ``files``: wheels with up to ``jobs`` threads, then the rest, only if every wheel landed."""
-        self._total = len(files)
-        wheels, rest = upload_batches(files)
-        jobs = max(1, min(jobs, len(wheels) or 1))
-        if wheels and jobs == 1:
-            for f in wheels:
+    def run(self, order: UploadOrder, jobs: int, warm: Callable[[int], None] | None = None) -> None:
+        """Upload in ``order``: its first file alone, the other wheels with up to ``jobs`` threads, then the
+        rest, only if every wheel landed. ``warm(n)`` is told, before the first upload, how many
+        connections the parallel part will use (they open while the first file uploads)."""
+        self._total = len(order.files)
+        jobs = max(1, min(jobs, len(order.parallel) or 1))
+        if warm is not None and jobs > 1:
+            warm(jobs)
+        if order.first is not None:
+            self._one(order.first)
+        if jobs == 1:
+            for f in order.parallel:
                 self._one(f)
-        elif wheels:
-            # The first file alone: on a new project or release it creates them (parallel first uploads
-            # could race to), and a bad token or URL fails once, not once per thread.
-            self._one(wheels[0])
+        elif order.parallel:
             with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="upload") as pool:
-                list(pool.map(self._one, wheels[1:]))
-        for f in rest:  # the sdist last, and only when every wheel landed
+                list(pool.map(self._one, order.parallel))
+        for f in order.last:  # the sdist last, and only when every wheel landed
             if self.stopped:
                 self._by_name[f.filename].note = "not attempted: the sdist goes last, after every wheel"
                 continue

@@ -13,7 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from packaging.utils import canonicalize_name
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
 
 from hatch_manta_release.publish.failures import next_versions
 
@@ -86,9 +93,62 @@ def conflict_fix(version: str) -> str:
     )
 
 
-def upload_batches(files: Sequence[Artifact]) -> tuple[list[Artifact], list[Artifact]]:
-    """``(wheels, the rest)``: the wheels go first (in parallel), the sdist after every wheel landed."""
-    return [f for f in files if f.kind == "wheel"], [f for f in files if f.kind != "wheel"]
+@dataclass(frozen=True)
+class UploadOrder:
+    """How the files go out: ``first`` alone (or None), then ``parallel`` (the other wheels), then ``last``."""
+
+    first: Artifact | None
+    parallel: list[Artifact]
+    last: list[Artifact]  # the sdist, after every wheel landed
+
+    @property
+    def files(self) -> list[Artifact]:
+        """Every file, in the order they start."""
+        return [*([self.first] if self.first else []), *self.parallel, *self.last]
+
+
+def upload_order(
+    files: Sequence[Artifact], listing: Mapping[str, IndexFile], project: str, version: str
+) -> UploadOrder:
+    """The wheels first, the sdist after every wheel landed (an index never shows an sdist whose wheels are
+    missing, so pip never builds one from source meanwhile).
+
+    When the index holds no file of this release yet, the smallest wheel goes alone first: that upload
+    creates the project or the release, which parallel first uploads could race to create, and a bad
+    token fails once, not once per thread. The others go largest first, so the last to finish is a
+    small one (a shorter tail when sizes differ). A release the index already holds (a re-run after a
+    stopped upload) needs no file alone.
+    """
+    wheels = [f for f in files if f.kind == "wheel"]
+    last = [f for f in files if f.kind != "wheel"]
+    first = None
+    if wheels and not holds_release(listing, project, version):
+        first = min(wheels, key=lambda f: (f.size, f.filename))
+        wheels = [f for f in wheels if f is not first]
+    return UploadOrder(first, sorted(wheels, key=lambda f: (-f.size, f.filename)), last)
+
+
+def holds_release(listing: Mapping[str, IndexFile], project: str, version: str) -> bool:
+    """Whether the index lists any file of ``project`` ``version`` (by the names of its files)."""
+    name, wanted = canonicalize_name(project), _version(version)
+    for filename in listing:
+        try:
+            if filename.endswith(".whl"):
+                found, found_version, _, _ = parse_wheel_filename(filename)
+            else:
+                found, found_version = parse_sdist_filename(filename)
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            continue
+        if found == name and found_version == wanted:
+            return True
+    return False
+
+
+def _version(version: str) -> Version | None:
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return None
 
 
 def reconcile(outcomes: Iterable[FileOutcome], listing: Mapping[str, IndexFile]) -> None:

@@ -43,6 +43,7 @@ from hatch_manta_release.publish.decide import (
     reconcile,
     release_files,
     summary_of_landing,
+    upload_order,
 )
 from hatch_manta_release.publish.failures import Context, from_exception, from_response
 from hatch_manta_release.publish.index import IndexFile, IndexReadError, existing_files
@@ -64,6 +65,8 @@ if TYPE_CHECKING:
     from hatch_manta_release.core.project import Project
     from hatch_manta_release.dist.artifacts import Artifact
     from hatch_manta_release.publish.attest import Attested
+    from hatch_manta_release.publish.decide import UploadOrder
+    from hatch_manta_release.publish.sessions import Uploaders
     from hatch_manta_release.publish.upload import Credentials
 
 
@@ -79,18 +82,22 @@ def publish(
     limits.start_run(options)
     run.gate()
     run.start_listing()  # the index query runs while dist/ is read and hashed and the credential resolved
-    files = run.dist_files()
-    credentials = run.credentials()
-    listing = run.verified_listing(files, run.listing(credentials), credentials)
-    report = run.compare(files, listing)
-    to_upload = [o.file for o in report.outcomes if o.status in ("not-attempted", "would-upload")]
-    if options.dry_run or not to_upload:
-        if not to_upload and not options.dry_run:
-            run.messages.info(f"every file is already on {report.repository.name}: nothing to upload")
+    try:
+        files = run.dist_files()
+        credentials = run.credentials()
+        listing = run.verified_listing(files, run.listing(credentials), credentials)
+        report = run.compare(files, listing)
+        to_upload = [o.file for o in report.outcomes if o.status in ("not-attempted", "would-upload")]
+        if options.dry_run or not to_upload:
+            if not to_upload and not options.dry_run:
+                run.messages.info(f"every file is already on {report.repository.name}: nothing to upload")
+            return run.finish(report)
+        attested = run.attest(to_upload, credentials)
+        order = upload_order(to_upload, listing, run.plan.project, run.plan.version)
+        run.upload(report, order, credentials, attested)
         return run.finish(report)
-    attested = run.attest(to_upload, credentials)
-    run.upload(report, to_upload, credentials, attested)
-    return run.finish(report)
+    finally:
+        run.close()
 
 
 class _Run:
@@ -104,6 +111,10 @@ class _Run:
         self.messages = messages
         self.blockers: list[str] = []
         self._credential: Credentials | None = None  # handed from credentials() to the index query's thread
+        self._uploaders: Uploaders | None = None  # sessions opened ahead by _prepare_uploads
+        self._preparing: threading.Thread | None = None
+        self._prepare_lock = threading.Lock()
+        self._closed = False
         self.plan = make_plan(project, repository=options.repository)
         self.repo = self.plan.repository
         self.ctx = Context(self.repo, self.plan.project, self.plan.version, f"${self.repo.token_env}")
@@ -252,9 +263,38 @@ class _Run:
         self._query_thread = threading.Thread(target=query, name="index-query", daemon=True)
         self._query_thread.start()
         if not self.options.dry_run and self.repo.folder is None:
-            # twine (and requests) imported meanwhile, off the main thread: an upload needs them, and a
-            # re-run with nothing to upload does not wait for them.
-            threading.Thread(target=_import_twine, name="import-twine", daemon=True).start()
+            # Meanwhile, off the main thread: twine (and requests) imported and the first upload's connection
+            # opened (an upload needs both; a re-run with nothing to upload waits for neither).
+            self._preparing = threading.Thread(target=self._prepare_uploads, name="prepare-uploads", daemon=True)
+            self._preparing.start()
+
+    def _prepare_uploads(self) -> None:
+        """The first upload's connection opened (requests alone needed), then twine imported meanwhile."""
+        with contextlib.suppress(ImportError):  # without twine, the upload stage says how to get it
+            from hatch_manta_release.publish.sessions import Uploaders
+
+            uploaders = Uploaders()
+            with self._prepare_lock:
+                if self._closed:  # the run ended first (nothing to upload): open nothing
+                    return
+                uploaders.warm(self.repo.upload_url, self.options.timeout, 1)
+                self._uploaders = uploaders
+            import twine.package
+            import twine.repository  # noqa: F401
+
+    def _prepared_uploaders(self) -> Uploaders | None:
+        """The sessions :meth:`_prepare_uploads` opened (None: none yet, or twine is missing)."""
+        if self._preparing is not None:
+            self._preparing.join(60)  # an import and a thread start: it never takes that long
+        return self._uploaders
+
+    def close(self) -> None:
+        """Close what was opened ahead and not used (a re-run with nothing to upload); a preparation still
+        running opens nothing more."""
+        with self._prepare_lock:
+            self._closed = True
+            if self._uploaders is not None:
+                self._uploaders.close()
 
     def listing(self, credentials: Credentials | None) -> dict[str, IndexFile]:
         """What the index already holds (one query, started by :meth:`start_listing`)."""
@@ -380,7 +420,7 @@ class _Run:
     def upload(
         self,
         report: PublishReport,
-        files: list[Artifact],
+        order: UploadOrder,
         credentials: Credentials | None,
         attested: Mapping[str, Attested] | None = None,
     ) -> None:
@@ -389,15 +429,23 @@ class _Run:
         from hatch_manta_release.publish.upload import HttpSender
 
         sender: FolderSender | HttpSender
+        warm: Callable[[int], None] | None = None
         if self.repo.folder is not None:
             sender = FolderSender(self.repo.folder, self.plan.project)
         else:
             sender = HttpSender(
-                self.repo, credentials, self.ctx, self.options, confirm=self._confirmer(credentials), attested=attested
+                self.repo,
+                credentials,
+                self.ctx,
+                self.options,
+                confirm=self._confirmer(credentials),
+                attested=attested,
+                uploaders=self._prepared_uploaders(),
             )
+            warm = sender.warm
         try:
             Batch(report.outcomes, sender.send, self.messages).run(
-                files, self.options.jobs or default_jobs(self.repo.upload_url)
+                order, self.options.jobs or default_jobs(self.repo.upload_url), warm
             )
         finally:
             sender.close()
@@ -428,12 +476,6 @@ class _Run:
 
 
 _STATUS = {"upload": "not-attempted", "skip": "skipped", "conflict": "conflict"}
-
-
-def _import_twine() -> None:
-    with contextlib.suppress(ImportError):
-        import twine.package
-        import twine.repository  # noqa: F401
 
 
 def _incomplete(report: PublishReport) -> PublishError:

@@ -19,10 +19,8 @@ requests' and urllib3's exceptions are unwrapped to the socket or TLS error unde
 
 from __future__ import annotations
 
-import os
 import ssl
 import tarfile
-import threading
 import time
 import zipfile
 import zlib
@@ -35,6 +33,7 @@ from hatch_manta_release.core.errors import MantaError
 from hatch_manta_release.publish import limits
 from hatch_manta_release.publish.failures import Context, Failure, from_exception, from_response
 from hatch_manta_release.publish.http import Response
+from hatch_manta_release.publish.sessions import Uploaders, quiet
 from hatch_manta_release.publish.verify import shown
 
 if TYPE_CHECKING:
@@ -94,104 +93,6 @@ def read_package(path: Path) -> PackageFile:
             "rebuild the file (`manta-release build`) and run `manta-release check`",
         ) from e
     return package
-
-
-# ----------------------------------------------------------------------------- twine's Repository, per thread
-
-_quiet = threading.local()  # set while this module uploads: twine's "Uploading <file>" line is not printed
-_setup_lock = threading.Lock()
-
-
-def _quiet_twine() -> None:
-    """Once: twine's ``print("Uploading …")`` stays silent for our uploads, and its log records
-    (username, "password: <hidden>", "Retry 1 of 1") reach only handlers the application configured."""
-    import logging
-
-    import twine.repository
-
-    with _setup_lock:
-        loud = twine.repository.print  # type: ignore[attr-defined]
-        if getattr(loud, "manta_quiet", False):
-            return
-
-        def print_unless_quiet(*args: Any, **kwargs: Any) -> None:
-            if not getattr(_quiet, "on", False):
-                loud(*args, **kwargs)
-
-        print_unless_quiet.manta_quiet = True  # type: ignore[attr-defined]
-        twine.repository.print = print_unless_quiet  # type: ignore[attr-defined]
-        logging.getLogger("twine").addHandler(logging.NullHandler())
-
-
-def _timeout_adapter(timeout: float) -> Any:
-    """An adapter that sends with ``timeout`` (twine sends without one), never retries by itself, and
-    reads at most :data:`~.limits.MAX_ERROR_BYTES` of the answer (an upload's answer is a short message)."""
-    from requests.adapters import HTTPAdapter
-
-    class TimeoutAdapter(HTTPAdapter):
-        def send(self, request: Any, stream: bool = False, timeout: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
-            response = super().send(request, stream=True, timeout=timeout if timeout is not None else default, **kwargs)
-            if not stream:
-                body = limits.read_capped(response.raw.read, limits.MAX_ERROR_BYTES, "the answer", truncate=True)
-                response._content = body
-                response._content_consumed = True
-                response.close()
-            return response
-
-    default = timeout
-    return TimeoutAdapter()  # max_retries=0: one connection per attempt
-
-
-class Uploaders:
-    """twine ``Repository`` objects for one credential: one per thread and upload URL; :meth:`close` closes all."""
-
-    def __init__(self, credentials: Credentials | None) -> None:
-        self._credentials = credentials
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._all: list[Repository] = []
-
-    def __repr__(self) -> str:
-        return f"Uploaders({self._credentials!r}, {len(self._all)} open)"
-
-    def get(self, url: str, timeout: float) -> Repository:
-        repositories: dict[tuple[str, float], Repository] = self._local.__dict__.setdefault("repositories", {})
-        repository = repositories.get((url, timeout))
-        if repository is None:
-            repository = repositories[url, timeout] = self._open(url, timeout)
-            with self._lock:
-                self._all.append(repository)
-        return repository
-
-    def _open(self, url: str, timeout: float) -> Repository:
-        from twine.repository import Repository
-
-        _quiet_twine()
-        creds = self._credentials
-        repository = Repository(
-            url,
-            creds.username if creds else None,
-            creds.password if creds else None,
-            disable_progress_bar=True,
-        )
-        session = repository.session
-        if creds is not None and creds.publisher is not None:
-            session.auth = creds.publisher.auth()  # a token still valid when each request is sent
-        # twine's session retries at once (connections 5 times, TLS failures up to 10): here each attempt is
-        # one connection, and the retries (with backoff) are upload_file's. twine's retries of GETs do not
-        # matter: the upload only POSTs.
-        adapter = _timeout_adapter(timeout)
-        for scheme in ("http://", "https://"):
-            session.mount(scheme, adapter)
-        # What the standard library's client honours (and the TLS messages advise); REQUESTS_CA_BUNDLE wins.
-        repository.set_certificate_authority(os.environ.get("SSL_CERT_FILE"))
-        return repository
-
-    def close(self) -> None:
-        with self._lock:
-            repositories, self._all = self._all, []
-        for repository in repositories:
-            repository.close()
 
 
 # ----------------------------------------------------------------------------- errors
@@ -345,19 +246,20 @@ def _post_within_deadline(repository: Repository, package: PackageFile, url: str
 
 def _post(repository: Repository, package: PackageFile) -> Response:
     """One POST of the upload form (run in the deadline's worker thread, where twine stays quiet too)."""
-    _quiet.on = True
+    quiet.on = True
     try:
         # max_redirects=1: one POST (twine would re-POST a 5xx at once); redirects are not followed.
         return _as_response(repository.upload(package, max_redirects=1))
     finally:
-        _quiet.on = False
+        quiet.on = False
 
 
 # ----------------------------------------------------------------------------- the sender publish uses
 
 
 class HttpSender:
-    """Sends the files of one publish to an index's upload URL, one twine ``Repository`` per thread."""
+    """Sends the files of one publish to an index's upload URL, one twine ``Repository`` per thread
+    (``uploaders``: sessions opened ahead, :mod:`.sessions`)."""
 
     def __init__(
         self,
@@ -368,6 +270,7 @@ class HttpSender:
         *,
         confirm: Callable[[str], str | None] | None = None,
         attested: Mapping[str, Attested] | None = None,
+        uploaders: Uploaders | None = None,
     ) -> None:
         try:
             import twine.repository  # noqa: F401 - uploads every file; fail here, not in every thread
@@ -385,7 +288,12 @@ class HttpSender:
         self._options = options
         self._confirm = confirm
         self._attested = attested or {}
-        self._uploaders = Uploaders(credentials)
+        self._uploaders = uploaders or Uploaders()
+        self._uploaders.authorize(credentials)
+
+    def warm(self, count: int) -> None:
+        """Open ``count`` more connections to the upload URL now, for the threads that will upload."""
+        self._uploaders.warm(self._repository.upload_url, self._options.timeout, count)
 
     def send(self, file: Artifact) -> UploadResult:
         options = self._options
