@@ -106,48 +106,58 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def upload_form(f: Path) -> tuple[str, bytes]:
+    """The legacy-API upload form of ``f`` (content type, body), built in memory as a bare client would."""
+    data = f.read_bytes()
+    wheel = f.name.endswith(".whl")
+    fields = {
+        ":action": "file_upload",
+        "protocol_version": "1",
+        "name": _wheels.PROJECT,
+        "version": _wheels.VERSION,
+        "filetype": "bdist_wheel" if wheel else "sdist",
+        "pyversion": f.name.split("-")[2] if wheel else "source",
+        "metadata_version": "2.1",
+        "sha256_digest": hashlib.sha256(data).hexdigest(),
+    }
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="{f.name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+
+
+def basic_auth(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def post_form(conn: http.client.HTTPConnection, path: str, form: tuple[str, bytes], auth: str, name: str) -> None:
+    """One upload POST on ``conn`` (kept open); anything but 200 is an error."""
+    conn.request("POST", path, form[1], {"Content-Type": form[0], "Authorization": auth})
+    response = conn.getresponse()
+    response.read()
+    if response.status != 200:
+        raise RuntimeError(f"raw upload of {name}: {response.status} {response.reason}")
+
+
 def raw_upload(url: str, username: str, password: str, files: list[Path]) -> None:
     """The least any client can do: one legacy-API POST per file, in this process, one after another.
 
     Its time is the index's own ingest time plus the loopback: the floor under both sides.
     """
     parsed = urllib.parse.urlsplit(url)
-    auth = base64.b64encode(f"{username}:{password}".encode()).decode()
+    auth = basic_auth(username, password)
     for f in files:
-        data = f.read_bytes()
-        wheel = f.name.endswith(".whl")
-        fields = {
-            ":action": "file_upload",
-            "protocol_version": "1",
-            "name": _wheels.PROJECT,
-            "version": _wheels.VERSION,
-            "filetype": "bdist_wheel" if wheel else "sdist",
-            "pyversion": f.name.split("-")[2] if wheel else "source",
-            "metadata_version": "2.1",
-            "sha256_digest": hashlib.sha256(data).hexdigest(),
-        }
-        boundary = uuid.uuid4().hex
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-            for k, v in fields.items()
-        ]
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="{f.name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n".encode()
-            + data
-            + f"\r\n--{boundary}--\r\n".encode()
-        )
-        body = b"".join(parts)
         conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
         try:
-            conn.request("POST", parsed.path or "/", body, {
-                "Content-Type": f"multipart/form-data; boundary={boundary}",
-                "Authorization": f"Basic {auth}",
-            })
-            response = conn.getresponse()
-            response.read()
-            if response.status != 200:
-                raise RuntimeError(f"raw upload of {f.name}: {response.status} {response.reason}")
+            post_form(conn, parsed.path or "/", upload_form(f), auth, f.name)
         finally:
             conn.close()
 

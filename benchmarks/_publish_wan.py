@@ -19,12 +19,16 @@ it (connections, POSTs, GETs) in its last run.
 
 from __future__ import annotations
 
+import http.client
 import os
+import queue
 import resource
 import shutil
 import sys
 import time
+import urllib.parse
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,6 +200,61 @@ def _line(name: str, cases: dict[str, Case], net: dict[str, _wan.Stats], floors:
     return figure(name, cases["ours"].median, cases["theirs"].median, *extra, what)
 
 
+def bare_client(lab: WanLab, files: list[Path], jobs: int) -> Callable[[], float]:
+    """A client with nothing of its own to do: what the stand-in and this index allow on this machine.
+
+    In this process, before the clock starts: every upload form built in memory, ``jobs`` + 1
+    connections opened and their handshakes waited out. Timed: the files in ours' order (the first
+    wheel alone, the other wheels over ``jobs`` connections, the sdist last), nothing else. Unlike the
+    floors, this counts the index's own work and the stand-in's, on the CPUs the client shares with them.
+    """
+    parts = urllib.parse.urlsplit(lab.proxy.url)
+    auth = _publish.basic_auth(lab.index.username, lab.index.password)
+    wheels = [f for f in files if f.name.endswith(".whl")]
+    rest = [f for f in files if not f.name.endswith(".whl")]
+
+    def go() -> float:
+        forms = {f: _publish.upload_form(f) for f in files}
+        conns = [http.client.HTTPConnection(parts.hostname, parts.port, timeout=120) for _ in range(jobs + 1)]
+        try:
+            for conn in conns:
+                conn.connect()
+            time.sleep(lab.proxy.link.handshake_rtts * lab.proxy.link.rtt + 0.05)
+            todo = queue.SimpleQueue[Path]()
+            for f in wheels[1:]:
+                todo.put(f)
+
+            def drain(conn: http.client.HTTPConnection) -> None:
+                while True:
+                    try:
+                        f = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    _publish.post_form(conn, "/", forms[f], auth, f.name)
+
+            started = time.perf_counter()
+            _publish.post_form(conns[0], "/", forms[wheels[0]], auth, wheels[0].name)
+            with ThreadPoolExecutor(jobs) as pool:
+                list(pool.map(drain, conns[1:]))
+            for f in rest:
+                _publish.post_form(conns[0], "/", forms[f], auth, f.name)
+            return time.perf_counter() - started
+        finally:
+            for conn in conns:
+                conn.close()
+
+    return go
+
+
+def _checked(measure: Callable[[], float], check: Callable[[], None]) -> Callable[[], float]:
+    def go() -> float:
+        seconds = measure()
+        check()
+        return seconds
+
+    return go
+
+
 def bench_publish_wan(lab: WanLab) -> str:
     files, link, jobs = lab.files, lab.proxy.link, lab.jobs
     project = lab.project("publish-project", files)
@@ -203,20 +262,27 @@ def bench_publish_wan(lab: WanLab) -> str:
     cases = {
         "ours": _side(lab, lab.ours(project, "--jobs", str(jobs)), lab.empty, check, net, "ours"),
         "theirs": _side(lab, lab.twine(files), lab.empty, check, net, "theirs"),
+        "bare": Case(_checked(bare_client(lab, files, jobs), check), lab.empty),
     }
     uv = lab.uv_publish(files)
     if uv is not None:
         cases["uv"] = _side(lab, uv, lab.empty, check, net, "uv")
     interleaved(cases, lab.settings.wan_runs)
     sizes = [f.stat().st_size for f in files]
+    floor, ours, bare = _wan.uploads_floor(link, sizes, jobs), cases["ours"].median, cases["bare"].median
     floors = [
-        f"floor-j{jobs}={fmt(_wan.uploads_floor(link, sizes, jobs))}",
+        f"floor-j{jobs}={fmt(floor)}",
         f"floor-1conn={fmt(_wan.uploads_floor(link, sizes, 1))}",
+        f"of-floor={ours / floor:.2f}",
+        f"bare-j{jobs}={fmt(bare)}",
+        f"bare-of-floor={bare / floor:.2f}",
+        f"of-bare={ours / bare:.2f}",
     ]
     wheels = len(files) - 1
     what = (
         f"[{wheels} wheels of {lab.settings.wheel_size // 1024} KiB + sdist through {link.describe()}; "
-        f"ours: --jobs {jobs} (its remote default); floors: network time alone]"
+        f"ours: --jobs {jobs} (its remote default); floors: network time alone; bare: a client with no work "
+        "of its own (connections open, forms in memory, ours' order), so with the index's and the stand-in's]"
     )
     return _line("publish-40-wan", cases, net, floors, what)
 
@@ -319,17 +385,19 @@ def bench_jobs_wan(lab: WanLab, jobs_list: tuple[int, ...] = (1, 2, 4, 8, 16)) -
     cases = {
         f"j{j}": _side(lab, lab.ours(project, "--jobs", str(j)), lab.empty, check, net, f"j{j}") for j in jobs_list
     }
+    cases |= {f"bare{j}": Case(_checked(bare_client(lab, files, j), check), lab.empty) for j in jobs_list}
     cases["twine"] = _side(lab, lab.twine(files), lab.empty, check, net, "twine")
     interleaved(cases, lab.settings.wan_runs)
     sizes = [f.stat().st_size for f in files]
     twine = cases["twine"].median
     lines = []
     for j in jobs_list:
-        t = cases[f"j{j}"].median
+        t, bare = cases[f"j{j}"].median, cases[f"bare{j}"].median
         floor = _wan.uploads_floor(link, sizes, j)
         lines.append(
             f"publish-40-wan-jobs --jobs {j}: ours={fmt(t)} twine={fmt(twine)} ratio={t / twine:.2f} "
-            f"floor-j{j}={fmt(floor)} of-floor={t / floor:.2f} net=({net[f'j{j}'].summary()})"
+            f"floor-j{j}={fmt(floor)} of-floor={t / floor:.2f} bare-j{j}={fmt(bare)} bare-of-floor={bare / floor:.2f} "
+            f"of-bare={t / bare:.2f} net=({net[f'j{j}'].summary()})"
         )
     return lines
 

@@ -10,12 +10,15 @@ nothing or raise nothing; closing the sessions closes a connection nobody used.
 from __future__ import annotations
 
 import base64
+import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from hatch_manta_release.publish.sessions import Uploaders
 from hatch_manta_release.publish.upload import Credentials
@@ -25,7 +28,7 @@ from tests.support.hostile import closed_port, wait_for
 class CountingServer:
     """HTTP/1.1 with keep-alive on 127.0.0.1: ``connections`` accepted, ``requests`` as (connection, auth)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.connections = 0
         self.closed = 0
         self.requests: list[tuple[int, str]] = []
@@ -60,7 +63,10 @@ class CountingServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/legacy/"
+        if tls is not None:  # the TLS handshake happens at accept, as an HTTPS index's does
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://localhost:{self.server.server_address[1]}/legacy/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -97,6 +103,31 @@ def test_a_warmed_connection_opens_before_any_request_and_then_carries_the_uploa
         assert server.connections == 1
     finally:
         uploaders.close()
+
+
+@pytest.mark.parametrize("ca_variable", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"])
+def test_over_https_the_warmed_connection_is_the_one_the_upload_uses(
+    ca_variable: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TLS settings the upload sends with (a CA from either variable) name the same pool as the warm-up's."""
+    ca = trustme.CA()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(tls)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(ca_variable, str(tmp_path / "ca.pem"))
+    server = CountingServer(tls)
+    uploaders = Uploaders()
+    try:
+        uploaders.warm(server.url, 30, 1)
+        assert wait_for(lambda: server.connections == 1, 5)
+        session = uploaders.get(server.url, 30).session
+        assert session.post(server.url, data=b"x").status_code == 200
+        assert server.requests == [(1, "")] and server.connections == 1
+    finally:
+        uploaders.close()
+        server.stop()
 
 
 def test_each_thread_takes_its_own_warmed_connection(server: CountingServer) -> None:

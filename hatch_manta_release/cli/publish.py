@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     "-j",
     type=click.IntRange(1, 32),
     default=None,
-    help="Parallel wheel uploads.  [default: 4; on a loopback index 2 on a 2-core machine]",
+    help="Parallel wheel uploads.  [default: 8; on a loopback index half the CPUs + 1, at most 4]",
 )
 @click.option(
     "--retries", type=click.IntRange(0, 10), default=3, show_default=True, help="Retries of a transient failure."

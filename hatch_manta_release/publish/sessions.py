@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import ssl
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -68,8 +69,8 @@ def _timeout_adapter(timeout: float) -> Any:
     return TimeoutAdapter()  # max_retries=0: one connection per attempt
 
 
-def _connect(adapter: Any, url: str, timeout: float) -> None:
-    """Open one connection of ``adapter`` to ``url`` and leave it in the adapter's pool.
+def _connect(adapter: Any, url: str, timeout: float) -> Any:
+    """Open one connection of ``adapter`` to ``url`` and leave it in the adapter's pool (returned; None: none).
 
     Best effort: without a proxy, with a requests that can name the pool a request will use
     (``get_connection_with_tls_context``, requests 2.32); any failure is left for the upload itself to
@@ -84,7 +85,7 @@ def _connect(adapter: Any, url: str, timeout: float) -> None:
         settings = session.merge_environment_settings(url, {}, None, None, None)
     pool_for = getattr(adapter, "get_connection_with_tls_context", None)
     if pool_for is None or requests.utils.select_proxy(url, settings["proxies"]):
-        return
+        return None
     request = requests.Request("POST", url).prepare()
     pool = pool_for(request, settings["verify"], settings["proxies"], settings["cert"])
     conn = pool._get_conn()
@@ -95,6 +96,29 @@ def _connect(adapter: Any, url: str, timeout: float) -> None:
         conn.close()
     finally:
         pool._put_conn(conn)
+    return conn
+
+
+def _settle(conn: Any) -> None:
+    """Read what a TLS 1.3 server sends after the handshake (its session tickets) on an idle connection.
+
+    urllib3 takes an idle connection with something to read for one the server has closed, and opens
+    another: unread tickets would make every warmed HTTPS connection look closed (seen against a loopback
+    TLS 1.3 server: the upload opened a second connection). Anything else to read - the server's close,
+    or data nobody asked for - leaves the connection closed, for the upload to open a new one.
+    """
+    sock = getattr(conn, "sock", None)
+    if not isinstance(sock, ssl.SSLSocket):
+        return
+    timeout = sock.gettimeout()
+    try:
+        sock.setblocking(False)
+        sock.recv(1)  # tickets are handled inside; no application data is expected
+        conn.close()
+    except (ssl.SSLWantReadError, BlockingIOError):  # nothing more to read: a live, idle connection
+        sock.settimeout(timeout)
+    except OSError:
+        conn.close()
 
 
 def _ca_file() -> str | None:
@@ -107,6 +131,7 @@ class _Warm:
 
     def __init__(self, url: str, timeout: float) -> None:
         self.adapter = _timeout_adapter(timeout)
+        self.conn: Any = None
         self.ready = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(url, timeout), name="upload-connect", daemon=True)
         self._thread.start()
@@ -114,7 +139,7 @@ class _Warm:
     def _run(self, url: str, timeout: float) -> None:
         try:
             with contextlib.suppress(Exception):  # best effort: the upload meets the failure itself
-                _connect(self.adapter, url, timeout)
+                self.conn = _connect(self.adapter, url, timeout)
         finally:
             self.ready.set()
 
@@ -160,7 +185,8 @@ class Uploaders:
             warm = waiting.pop(0) if waiting else None
         if warm is None:
             return None
-        warm.ready.wait(min(timeout, CONNECT_TIMEOUT))
+        if warm.ready.wait(min(timeout, CONNECT_TIMEOUT)) and warm.conn is not None:
+            _settle(warm.conn)
         return warm.adapter
 
     def _open(self, url: str, timeout: float, adapter: Any = None) -> Repository:
