@@ -422,11 +422,11 @@ def _phases(stats: _wan.Stats, started: float, ended: float) -> str:
     parts = [f"total={fmt(ended - started)}", f"before-first-request={fmt(min(e.accepted for e in ex) - started)}"]
     if gets:
         parts.append(f"query={fmt(gets[0].answered - gets[0].accepted)}")
-    if gets and posts:
-        parts.append(f"query-to-first-post={fmt(posts[0].accepted - gets[0].answered)}")
+    if gets and posts:  # from the request's first bytes: a connection opened ahead was accepted long before
+        parts.append(f"query-to-first-post={fmt(posts[0].received - gets[0].answered)}")
     if posts:
         first = posts[0]
-        parts.append(f"first-post={fmt(first.answered - first.accepted)}")
+        parts.append(f"first-post={fmt(first.answered - first.received)}")
         parallel = [e for e in posts[1:] if e.received < first.answered]
         if not parallel and len(posts) > 1:
             parts.append(f"rest={fmt(posts[-1].answered - first.answered)}")
