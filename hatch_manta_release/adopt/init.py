@@ -294,6 +294,8 @@ def _manta_table(tool: Any, name: str, carried: str | None, tags: ExistingTags |
             manta["tag-prefix"] = prefix
         import_name = filename_part(name)
         for line in MANTA_TABLE_COMMENTS:
+            if line.startswith("tag-prefix =") and "tag-prefix" in manta:
+                continue  # set just above: its default beside it would read as a second, contrary setting
             manta.add(tomlkit.comment(line.format(import_name=import_name)))
         tool["manta-release"] = manta
         result.changes.append("added [tool.manta-release] with the defaults as comments")
