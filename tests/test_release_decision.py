@@ -13,7 +13,7 @@ from tests.support.projects import commit, git, make_project
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("MANTA_RELEASE_VERSION", "GITHUB_REF_TYPE", "GITHUB_REF_NAME"):
+    for name in ("MANTA_RELEASE_VERSION", "GITHUB_REF_TYPE", "GITHUB_REF_NAME", "GITHUB_ACTIONS", "GITHUB_EVENT_NAME"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -55,6 +55,29 @@ def test_run_started_by_a_tag_releases_that_tag(tmp_path: Path, monkeypatch: pyt
     # A ref that is not on HEAD (or not a release tag) does not pick anything else.
     monkeypatch.setenv("GITHUB_REF_NAME", "v0.1.0")
     assert plan_for(project).version == "1.0.0"
+
+
+def test_a_branch_push_of_a_tagged_commit_leaves_the_publish_to_the_tag_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found: `git push origin main v1.0.0` started two runs and both planned to publish 1.0.0."""
+    project = make_project(tmp_path / "p", tag="v1.0.0")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "push")
+    monkeypatch.setenv("GITHUB_REF_TYPE", "branch")
+    monkeypatch.setenv("GITHUB_REF_NAME", "main")
+    branch = plan_for(project)
+    assert (branch.version, branch.publish) == ("1.0.0", False)
+    assert branch.reason == (
+        "v1.0.0 is a final release, but this run was started by a push of branch main: "
+        "the run of the tag's own push publishes it"
+    )
+    monkeypatch.setenv("GITHUB_REF_TYPE", "tag")
+    monkeypatch.setenv("GITHUB_REF_NAME", "v1.0.0")
+    assert plan_for(project).publish is True  # the tag's run
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "workflow_dispatch")
+    monkeypatch.setenv("GITHUB_REF_TYPE", "branch")
+    assert plan_for(project).publish is True  # started by hand: what the tag on HEAD says, as outside Actions
 
 
 def test_plan_says_how_a_numeric_suffix_tag_is_read(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ cibuildwheel build identifiers; one ``py3-none-any`` wheel for a pure-Python pro
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -336,6 +337,19 @@ def plan_for(root: str | Path = ".", *, repository: str | None = None) -> Plan:
     return make_plan(load_project(root), repository=repository)
 
 
+def pushed_branch() -> str | None:
+    """The branch whose push started this GitHub Actions run (None: not such a run).
+
+    Pushing a branch and the release tag on its head starts two runs; only the tag's may publish, or the
+    two would race to upload the same files and to make the same GitHub Release.
+    """
+    env = os.environ
+    on_actions = env.get("GITHUB_ACTIONS") == "true"
+    if on_actions and env.get("GITHUB_EVENT_NAME") == "push" and env.get("GITHUB_REF_TYPE") == "branch":
+        return env.get("GITHUB_REF_NAME") or "?"
+    return None
+
+
 def make_plan(project: Project, *, repository: str | None = None) -> Plan:
     """Decide the release of ``project``; ``repository`` overrides the route."""
     config, info, root = project.config, project.info, project.root
@@ -360,6 +374,10 @@ def make_plan(project: Project, *, repository: str | None = None) -> Plan:
                   f"a build only, nothing is published (unset {VERSION_ENV} to release from the tag)")
     else:
         reason = f"not a clean commit on a release tag ({resolved.explanation}): a build only, nothing is published"
+    branch = pushed_branch()
+    if resolved.is_release and branch is not None:
+        publish = False
+        reason += f", but this run was started by a push of branch {branch}: the run of the tag's own push publishes it"
     kind = wheel_kind(info, config)
     pure = kind == "pure"
     version = str(resolved.version)
