@@ -23,6 +23,22 @@ def filename_part(name: str) -> str:
     return canonical_name(name).replace("-", "_")
 
 
+def distribution_of(filename: str) -> tuple[str, str] | None:
+    """``(canonical project, normalised version)`` that a wheel or sdist file name says; None for any
+    other name (``index.html``, an ``.egg``, a name packaging refuses)."""
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+    from packaging.version import InvalidVersion
+
+    try:
+        if filename.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(filename)
+        else:
+            name, version = parse_sdist_filename(filename)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return str(name), str(version)
+
+
 def requirement_name(requirement: str) -> str | None:
     """The canonical project name of a PEP 508 requirement string (``Foo[bar]>=1; …`` -> ``foo``).
 

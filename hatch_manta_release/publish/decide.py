@@ -13,15 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from hatch_manta_release.core.names import canonical_name, distribution_of
 from hatch_manta_release.publish.failures import next_versions
 
 if TYPE_CHECKING:
@@ -129,19 +124,11 @@ def upload_order(
 
 
 def holds_release(listing: Mapping[str, IndexFile], project: str, version: str) -> bool:
-    """Whether the index lists any file of ``project`` ``version`` (by the names of its files)."""
-    name, wanted = canonicalize_name(project), _version(version)
-    for filename in listing:
-        try:
-            if filename.endswith(".whl"):
-                found, found_version, _, _ = parse_wheel_filename(filename)
-            else:
-                found, found_version = parse_sdist_filename(filename)
-        except (InvalidWheelFilename, InvalidSdistFilename):
-            continue
-        if found == name and found_version == wanted:
-            return True
-    return False
+    """Whether the index lists any file of ``project`` ``version`` (by the names of its files; versions
+    compared as versions: ``2.0`` is ``2.0.0``)."""
+    name, wanted = canonical_name(project), _version(version)
+    found = (distribution_of(filename) for filename in listing)
+    return wanted is not None and any(f is not None and f[0] == name and _version(f[1]) == wanted for f in found)
 
 
 def _version(version: str) -> Version | None:

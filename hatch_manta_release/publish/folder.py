@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.names import distribution_of
 from hatch_manta_release.publish.failures import Failure
 from hatch_manta_release.publish.upload import UploadResult
 
@@ -166,14 +167,8 @@ class FolderIndex:
 
 
 def _version_of(filename: str) -> str:
-    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
-
-    try:
-        if filename.endswith(".whl"):
-            return str(parse_wheel_filename(filename)[1])
-        return str(parse_sdist_filename(filename)[1])
-    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):
-        return ""
+    found = distribution_of(filename)
+    return found[1] if found else ""
 
 
 def project_html(name: str, entries: list[dict[str, Any]]) -> str:
