@@ -524,8 +524,8 @@ _REUSE = """\
 import hatch_manta_release.publish.sessions as upload_mod
 original_open = upload_mod.Uploaders._open
 opened = [False]
-def _open(self, url, timeout):
-    repository = original_open(self, url, timeout)
+def _open(self, url, timeout, *rest):
+    repository = original_open(self, url, timeout, *rest)
     if not opened[0] and threading.current_thread() is threading.main_thread():
         opened[0] = True
         repository.session.mount('http://', adapter)
