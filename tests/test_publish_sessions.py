@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,7 +29,7 @@ from tests.support.hostile import closed_port, wait_for
 class CountingServer:
     """HTTP/1.1 with keep-alive on 127.0.0.1: ``connections`` accepted, ``requests`` as (connection, auth)."""
 
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None, *, close_first: bool = False) -> None:
         self.connections = 0
         self.closed = 0
         self.requests: list[tuple[int, str]] = []
@@ -51,6 +52,11 @@ class CountingServer:
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
+
+            def handle(self) -> None:
+                if close_first and self.number == 1:
+                    return  # an index that closes an idle connection (finish() closes it)
+                super().handle()
 
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -105,26 +111,49 @@ def test_a_warmed_connection_opens_before_any_request_and_then_carries_the_uploa
         uploaders.close()
 
 
+def tls_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca_variable: str) -> ssl.SSLContext:
+    """A server certificate for localhost from a new CA, which the client trusts through ``ca_variable`` alone."""
+    ca = trustme.CA()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(tls)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):  # requests prefers the last two
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(ca_variable, str(tmp_path / "ca.pem"))
+    return tls
+
+
 @pytest.mark.parametrize("ca_variable", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"])
 def test_over_https_the_warmed_connection_is_the_one_the_upload_uses(
     ca_variable: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The TLS settings the upload sends with (a CA from either variable) name the same pool as the warm-up's."""
-    ca = trustme.CA()
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("localhost").configure_cert(tls)
-    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(ca_variable, str(tmp_path / "ca.pem"))
-    server = CountingServer(tls)
+    server = CountingServer(tls_server(tmp_path, monkeypatch, ca_variable))
     uploaders = Uploaders()
     try:
         uploaders.warm(server.url, 30, 1)
         assert wait_for(lambda: server.connections == 1, 5)
+        time.sleep(0.3)  # the server's session tickets have arrived: the idle connection has bytes to read
         session = uploaders.get(server.url, 30).session
         assert session.post(server.url, data=b"x").status_code == 200
-        assert server.requests == [(1, "")] and server.connections == 1
+        assert session.post(server.url, data=b"y").status_code == 200
+        assert server.requests == [(1, ""), (1, "")] and server.connections == 1
+    finally:
+        uploaders.close()
+        server.stop()
+
+
+def test_over_https_a_warmed_connection_the_index_closed_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = CountingServer(tls_server(tmp_path, monkeypatch, "SSL_CERT_FILE"), close_first=True)
+    uploaders = Uploaders()
+    try:
+        uploaders.warm(server.url, 30, 1)
+        assert wait_for(lambda: server.closed == 1, 5)  # opened ahead, then closed by the index
+        time.sleep(0.3)
+        assert uploaders.get(server.url, 30).session.post(server.url, data=b"x").status_code == 200
+        assert server.requests == [(2, "")]  # on a new connection, without an error
     finally:
         uploaders.close()
         server.stop()

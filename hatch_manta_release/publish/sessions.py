@@ -56,6 +56,13 @@ def _timeout_adapter(timeout: float) -> Any:
     from requests.adapters import HTTPAdapter
 
     class TimeoutAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {
+                **self.poolmanager.pool_classes_by_scheme,
+                "https": _https_pool_class(),
+            }
+
         def send(self, request: Any, stream: bool = False, timeout: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
             response = super().send(request, stream=True, timeout=timeout if timeout is not None else default, **kwargs)
             if not stream:
@@ -69,8 +76,52 @@ def _timeout_adapter(timeout: float) -> Any:
     return TimeoutAdapter()  # max_retries=0: one connection per attempt
 
 
-def _connect(adapter: Any, url: str, timeout: float) -> Any:
-    """Open one connection of ``adapter`` to ``url`` and leave it in the adapter's pool (returned; None: none).
+def _https_pool_class() -> Any:
+    """urllib3's HTTPS pool, whose idle connections are not taken for closed ones because of TLS 1.3
+    session tickets.
+
+    Before reusing an idle connection urllib3 asks whether it has something to read, and takes a yes
+    for the server's close. A TLS 1.3 server sends its session tickets after the handshake, so a
+    connection opened ahead (:meth:`Uploaders.warm`) always had something to read and was thrown away
+    for a new one (seen against a loopback TLS 1.3 server). Here the pending bytes are read: TLS's own
+    records only - the connection is alive; the server's close, or data nobody asked for - it is not.
+    """
+    from urllib3.connection import HTTPSConnection
+    from urllib3.connectionpool import HTTPSConnectionPool
+    from urllib3.util.wait import wait_for_read
+
+    class TicketAwareConnection(HTTPSConnection):
+        @property
+        def is_connected(self) -> bool:
+            sock = self.sock
+            if isinstance(sock, ssl.SSLSocket) and wait_for_read(sock, timeout=0.0):
+                return _only_tls_records(sock)
+            return bool(super().is_connected)
+
+    class TicketAwarePool(HTTPSConnectionPool):
+        ConnectionCls = TicketAwareConnection
+
+    return TicketAwarePool
+
+
+def _only_tls_records(sock: ssl.SSLSocket) -> bool:
+    """Whether what an idle TLS connection has to read is only TLS's own records (it is then alive)."""
+    timeout = sock.gettimeout()
+    try:
+        sock.setblocking(False)
+        sock.recv(1)  # session tickets are handled inside; an idle connection expects no data
+    except (ssl.SSLWantReadError, BlockingIOError):
+        return True
+    except OSError:
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            sock.settimeout(timeout)
+    return False  # the server closed it, or sent what nobody asked for
+
+
+def _connect(adapter: Any, url: str, timeout: float) -> None:
+    """Open one connection of ``adapter`` to ``url`` and leave it in the adapter's pool.
 
     Best effort: without a proxy, with a requests that can name the pool a request will use
     (``get_connection_with_tls_context``, requests 2.32); any failure is left for the upload itself to
@@ -85,7 +136,7 @@ def _connect(adapter: Any, url: str, timeout: float) -> Any:
         settings = session.merge_environment_settings(url, {}, None, None, None)
     pool_for = getattr(adapter, "get_connection_with_tls_context", None)
     if pool_for is None or requests.utils.select_proxy(url, settings["proxies"]):
-        return None
+        return
     request = requests.Request("POST", url).prepare()
     pool = pool_for(request, settings["verify"], settings["proxies"], settings["cert"])
     conn = pool._get_conn()
@@ -96,29 +147,6 @@ def _connect(adapter: Any, url: str, timeout: float) -> Any:
         conn.close()
     finally:
         pool._put_conn(conn)
-    return conn
-
-
-def _settle(conn: Any) -> None:
-    """Read what a TLS 1.3 server sends after the handshake (its session tickets) on an idle connection.
-
-    urllib3 takes an idle connection with something to read for one the server has closed, and opens
-    another: unread tickets would make every warmed HTTPS connection look closed (seen against a loopback
-    TLS 1.3 server: the upload opened a second connection). Anything else to read - the server's close,
-    or data nobody asked for - leaves the connection closed, for the upload to open a new one.
-    """
-    sock = getattr(conn, "sock", None)
-    if not isinstance(sock, ssl.SSLSocket):
-        return
-    timeout = sock.gettimeout()
-    try:
-        sock.setblocking(False)
-        sock.recv(1)  # tickets are handled inside; no application data is expected
-        conn.close()
-    except (ssl.SSLWantReadError, BlockingIOError):  # nothing more to read: a live, idle connection
-        sock.settimeout(timeout)
-    except OSError:
-        conn.close()
 
 
 def _ca_file() -> str | None:
@@ -131,7 +159,6 @@ class _Warm:
 
     def __init__(self, url: str, timeout: float) -> None:
         self.adapter = _timeout_adapter(timeout)
-        self.conn: Any = None
         self.ready = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(url, timeout), name="upload-connect", daemon=True)
         self._thread.start()
@@ -139,7 +166,7 @@ class _Warm:
     def _run(self, url: str, timeout: float) -> None:
         try:
             with contextlib.suppress(Exception):  # best effort: the upload meets the failure itself
-                self.conn = _connect(self.adapter, url, timeout)
+                _connect(self.adapter, url, timeout)
         finally:
             self.ready.set()
 
@@ -185,8 +212,7 @@ class Uploaders:
             warm = waiting.pop(0) if waiting else None
         if warm is None:
             return None
-        if warm.ready.wait(min(timeout, CONNECT_TIMEOUT)) and warm.conn is not None:
-            _settle(warm.conn)
+        warm.ready.wait(min(timeout, CONNECT_TIMEOUT))
         return warm.adapter
 
     def _open(self, url: str, timeout: float, adapter: Any = None) -> Repository:
