@@ -24,6 +24,7 @@ import trustme
 from hatch_manta_release.publish.sessions import Uploaders
 from hatch_manta_release.publish.upload import Credentials
 from tests.support.hostile import closed_port, wait_for
+from tests.support.loopback import shut
 
 
 class CountingServer:
@@ -76,8 +77,7 @@ class CountingServer:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        shut(self.server)
 
 
 @pytest.fixture

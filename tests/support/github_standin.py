@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.loopback import Request, serve, shut, url_of, write_answer
+
 Answer = tuple[int, dict[str, str], bytes]
 
 
@@ -59,7 +61,7 @@ class GitHubStandIn:
     @property
     def url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return url_of(self.server)
 
     def env(self) -> dict[str, str]:
         return {"GITHUB_API_URL": self.url, "GITHUB_REPOSITORY": self.repository, "GITHUB_TOKEN": self.token}
@@ -82,44 +84,24 @@ class GitHubStandIn:
     # ------------------------------------------------------------------ serving
 
     def start(self) -> GitHubStandIn:
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.0"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                with lock:
-                    standin.requests.append((self.command, self.path))
-                    answer = standin.answer(self.command, self.path, dict(self.headers.items()), body)
-                if answer is None:
-                    self.connection.close()
-                    return
-                status, headers, out = answer
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            do_GET = do_POST = do_PATCH = do_DELETE = _handle
-
         lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+        def respond(h: BaseHTTPRequestHandler, request: Request) -> None:
+            method, path, headers, body = request
+            with lock:
+                self.requests.append((method, path))
+                answer = self.answer(method, path, headers, body)
+            if answer is None:
+                h.connection.close()
+                return
+            write_answer(h, *answer)
+
+        self.server = serve(respond, ("GET", "POST", "PATCH", "DELETE"))
         return self
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
+        shut(self.server)
+        self.server = None
 
     # ------------------------------------------------------------------ the API
 

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.indexes import write_sdist, write_wheel
+from tests.support.loopback import Request, Respond, serve, shut, url_of
 from tests.support.projects import make_project
 
-Request = tuple[str, str, dict[str, str], bytes]
-Behaviour = Callable[[BaseHTTPRequestHandler, Request], None]
+Behaviour = Respond  # what a path prefix does with a request
 
 
 # ----------------------------------------------------------------------------- behaviours
@@ -152,40 +152,24 @@ class Hostile:
     @property
     def url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return url_of(self.server)
 
     def start(self) -> Hostile:
-        hostile = self
+        def respond(h: BaseHTTPRequestHandler, request: Request) -> None:
+            method, path, headers, _ = request
+            self.requests.append((method, path, headers))
+            prefixes = sorted((p for p in self.routes if path.startswith(p)), key=len, reverse=True)
+            behave = self.routes[prefixes[0]] if prefixes else answer(404, b"not found")
+            behave(h, request)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.0"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                headers = dict(self.headers.items())
-                hostile.requests.append((self.command, self.path, headers))
-                prefixes = sorted((p for p in hostile.routes if self.path.startswith(p)), key=len, reverse=True)
-                behave = hostile.routes[prefixes[0]] if prefixes else answer(404, b"not found")
-                behave(self, (self.command, self.path, headers, body))
-
-            do_GET = do_POST = _handle
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = serve(respond)
         self.server.hostile = self  # type: ignore[attr-defined]
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
         self.stopping.set()
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
+        shut(self.server)
+        self.server = None
 
     def __enter__(self) -> Hostile:
         return self.start() if self.server is None else self

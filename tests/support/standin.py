@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.loopback import Request, serve, shut, url_of, write_answer
 
 # handler(method, path, headers, body) -> (status, headers, body), or None to forward upstream
 Handler = Callable[[str, str, dict[str, str], bytes], "tuple[int, dict[str, str], bytes] | None"]
@@ -42,41 +43,21 @@ class StandIn:
     @property
     def url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return url_of(self.server)
 
     def start(self) -> StandIn:
-        standin = self
+        def respond(h: BaseHTTPRequestHandler, request: Request) -> None:
+            method, path, headers, body = request
+            self.requests.append((method, path))
+            answer = self.handler(method, path, headers, body) if self.handler else None
+            if answer == "drop":
+                h.connection.close()  # the connection breaks without an answer
+                return
+            if answer is None:
+                answer = self.forward(method, path, headers, body)
+            write_answer(h, *answer)
 
-        class RequestHandler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.0"
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                headers = {k: v for k, v in self.headers.items()}
-                standin.requests.append((self.command, self.path))
-                answer = standin.handler(self.command, self.path, headers, body) if standin.handler else None
-                if answer == "drop":
-                    self.connection.close()  # the connection breaks without an answer
-                    return
-                if answer is None:
-                    answer = standin.forward(self.command, self.path, headers, body)
-                status, out_headers, out_body = answer
-                self.send_response(status)
-                for k, v in out_headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(out_body)))
-                self.end_headers()
-                self.wfile.write(out_body)
-
-            do_GET = do_POST = _handle
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.server = serve(respond)
         return self
 
     def forward(
@@ -93,7 +74,5 @@ class StandIn:
             return e.code, {"Content-Type": e.headers.get("Content-Type", "")}, e.read()
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
+        shut(self.server)
+        self.server = None
