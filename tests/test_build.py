@@ -21,7 +21,7 @@ from hatch_manta_release.build.cibuildwheel import cibuildwheel_invocation, cont
 from hatch_manta_release.build.steps import BuildError, require_module
 from hatch_manta_release.core.plan import plan_for
 from hatch_manta_release.core.project import load_config, project_info
-from tests.support.projects import commit, git, hatch_env, make_project
+from tests.support.projects import commit, first_commit, hatch_env, make_project
 
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 CP = f"cp{sys.version_info.major}{sys.version_info.minor}"
@@ -40,11 +40,7 @@ def sample(path: Path, *, manta: str, compiled: bool, tag: str | None = "v1.2.0"
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('requires-python = ">=3.9"\n',
                                                        'requires-python = ">=3.9"\nreadme = "README.md"\n', 1))
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "initial")
-    if tag:
-        git(project, "tag", tag)
+    first_commit(project, tag=tag)
     return project
 
 

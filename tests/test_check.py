@@ -18,7 +18,7 @@ from hatch_manta_release.core.tags import channel_of
 from hatch_manta_release.dist.artifacts import read_dist
 from hatch_manta_release.dist.check import CheckFailed, check_dist
 from tests.support.indexes import write_sdist, write_wheel
-from tests.support.projects import git, hatch_env, make_project
+from tests.support.projects import first_commit, hatch_env, make_project
 
 LOCAL_INDEX = """
 [repositories.local]
@@ -379,10 +379,7 @@ def tagged(tmp_path_factory: pytest.TempPathFactory) -> Path:
         manta='platforms = ["linux-x86_64", "windows-amd64"]\npython = ">=3.11,<3.13"',
         git_init=False,
     )
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "initial")
-    git(project, "tag", "v1.2.0")
+    first_commit(project, tag="v1.2.0")
     return project
 
 

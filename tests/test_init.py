@@ -15,7 +15,7 @@ from hatch_manta_release.cli.doctor import record
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.project import tomllib  # tomli before Python 3.11
 from hatch_manta_release.github.workflow import WORKFLOW_PATH, render_for
-from tests.support.projects import git, hatchling_version, run
+from tests.support.projects import first_commit, git, hatchling_version, run
 
 PLAIN = """\
 # The demo project: comments and layout must survive init.
@@ -133,9 +133,7 @@ def fresh(tmp_path: Path, text: str = PLAIN) -> Path:
     (path / "demo_pkg" / "__init__.py").write_text("")
     (path / "pyproject.toml").write_text(text)
     (path / ".gitignore").write_text("dist/\n")
-    git(path, "init", "-q")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial")
+    first_commit(path)
     return path
 
 

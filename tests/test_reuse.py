@@ -34,7 +34,7 @@ from hatch_manta_release.core.plan import make_plan
 from hatch_manta_release.core.project import load_project
 from tests.support.github_standin import GitHubStandIn
 from tests.support.indexes import repository_toml, start_index
-from tests.support.projects import commit, git, hatch_env, make_project, run
+from tests.support.projects import commit, first_commit, git, hatch_env, make_project, run
 
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 THIS_PYTHON = f">={PY},<{sys.version_info.major}.{sys.version_info.minor + 1}"
@@ -57,10 +57,7 @@ def pure_project(path: Path, manta: str = "") -> Path:
         f.write("sample_pkg/_version.py\n")
     (project / "tests").mkdir()
     (project / "tests" / "test_sample.py").write_text("def test(): pass\n")
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "initial")
-    git(project, "tag", "v1.5.0")
+    first_commit(project, tag="v1.5.0")
     return project
 
 
@@ -196,10 +193,7 @@ def test_compiled_manylinux_wheel_from_a_github_release(tmp_path: Path) -> None:
     manta = f'platforms = ["linux-x86_64"]\npython = "{THIS_PYTHON}"\ntest-command = {add_test}\n'
 
     project = with_readme(make_project(tmp_path / "c", "sample", compiled=True, manta=manta, git_init=False))
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "initial")
-    git(project, "tag", "v2.0.0")
+    first_commit(project, tag="v2.0.0")
     built = run([sys.executable, "-m", "hatch_manta_release", "build", "--builder", "native", "--no-sdist",
                  "--dist-dir", str(tmp_path / "base")], cwd=project, env=hatch_env(tmp_path / "h"), check=False)
     assert built.returncode == 0, built.stderr

@@ -21,6 +21,7 @@ from tests.support.projects import (
     REPO_ROOT,
     build_plugin_wheel,
     commit,
+    first_commit,
     git,
     hatch_env,
     make_project,
@@ -556,10 +557,7 @@ def test_numeric_suffix_as_prerelease(tmp_path: Path) -> None:
 def test_safe_directory_hint_names_the_top_level(tmp_path: Path) -> None:
     top = tmp_path / "repo"
     project = make_project(top / "python", git_init=False)
-    git(top, "init", "-q")
-    git(top, "add", "-A")
-    git(top, "commit", "-q", "-m", "initial")
-    git(top, "tag", "v1.0.0")
+    first_commit(top, tag="v1.0.0")
     # git's own switch for its safe.directory tests: behave as if another user owned the checkout.
     stderr = clean_failure(hatchling(project, "version", GIT_TEST_ASSUME_DIFFERENT_OWNER="1"))
     assert f"git config --global --add safe.directory {top.resolve()}`" in stderr

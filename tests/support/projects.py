@@ -97,6 +97,15 @@ def git(repo: Path, *args: str, check: bool = True) -> str:
                 *args], cwd=repo, env=env, check=check).stdout.strip()
 
 
+def first_commit(repo: Path, tag: str | None = None) -> None:
+    """``git init`` in ``repo``, everything in it committed as "initial", tagged ``tag`` if given."""
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "initial")
+    if tag:
+        git(repo, "tag", tag)
+
+
 def commit(repo: Path, message: str = "change", filename: str = "CHANGES.txt") -> str:
     path = repo / filename
     with path.open("a", encoding="utf-8") as f:
@@ -128,11 +137,7 @@ def make_project(path: Path, name: str = "sample", *, manta: str = "", compiled:
     (path / "pyproject.toml").write_text(pyproject)
     (path / "README.md").write_text(f"# {name}\n")
     if git_init:
-        git(path, "init", "-q")
-        git(path, "add", "-A")
-        git(path, "commit", "-q", "-m", "initial")
-        if tag:
-            git(path, "tag", tag)
+        first_commit(path, tag=tag)
     return path
 
 
@@ -291,11 +296,7 @@ def make_config_only_project(path: Path, kind: str, *, manta: str = "", plugin: 
         plugin=plugin, kind=kind, before_build=before, test_command=test_command, manta=textwrap.dedent(manta).strip()))
     (path / "README.md").write_text("# sample\n")
     (path / ".gitignore").write_text("*.so\ndist/\nwheelhouse/\n")
-    git(path, "init", "-q")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial")
-    if tag:
-        git(path, "tag", tag)
+    first_commit(path, tag=tag)
     return path
 
 
