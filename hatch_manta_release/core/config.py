@@ -30,8 +30,8 @@ from hatch_manta_release.core.defaults import (
 from hatch_manta_release.core.defaults import PRERELEASE_LABELS as DEFAULT_PRERELEASE_LABELS
 from hatch_manta_release.core.errors import ConfigError
 from hatch_manta_release.core.platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS, KNOWN_PYTHONS, Platform
+from hatch_manta_release.core.workflow_settings import BOOL_WORDS, WorkflowSettings, parse_workflow
 from hatch_manta_release.core.workflow_settings import KEY_SPECS as WORKFLOW_KEY_SPECS
-from hatch_manta_release.core.workflow_settings import WorkflowSettings, parse_workflow
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -723,7 +723,6 @@ TOP_KEYS = tuple(KEYS)
 # written for where ``pypi`` would make a poor one (``example_repository``). The keys themselves
 # are REPO_KEYS, ROUTE_KEYS, GITHUB_RELEASE_KEYS and workflow_settings.KEYS (whose words live
 # beside them there).
-_BOOL = "`true` or `false`"
 KEY_SPECS: dict[str, dict[str, str]] = {
     f"{REPO}.upload-url": dict(
         type="URL", allowed="an `http(s)://` URL, or a `file:///` folder (a folder index, as `path`)",
@@ -738,7 +737,7 @@ KEY_SPECS: dict[str, dict[str, str]] = {
         doc="the variable holding the upload token; read from the environment only, never printed, never "
             "given to a child process"),
     f"{REPO}.skip-existing": dict(
-        type="bool", allowed=_BOOL, example="true",
+        type="bool", allowed=BOOL_WORDS, example="true",
         doc="a *different* file under a name the index already has: a warning instead of an error "
             "(identical files are always skipped)"),
     f"{REPO}.environment": dict(
@@ -748,13 +747,13 @@ KEY_SPECS: dict[str, dict[str, str]] = {
         type="bool or string", allowed='`true`, `false` or `"auto"`', example='"auto"',
         doc='OIDC Trusted Publishing; `"auto"` uses it on GitHub Actions when the token variable is unset'),
     f"{REPO}.attestations": dict(
-        type="bool", allowed=_BOOL, example="true",
+        type="bool", allowed=BOOL_WORDS, example="true",
         doc="PEP 740 publish attestations for the files uploaded here; they can be made only with Trusted "
             "Publishing (the index accepts them only from a Trusted Publisher), so `false` is the only "
             "setting that changes anything",
         default_note="unset: made with Trusted Publishing"),
     f"{REPO}.index-auth": dict(
-        type="bool", allowed=_BOOL, example="true",
+        type="bool", allowed=BOOL_WORDS, example="true",
         doc="send the credential to the index-url too when it is on another host than the upload-url "
             "(a private index that needs it); without it the token goes to the upload host only",
         default_note="unset: only to an index on the upload URL's origin"),
@@ -765,7 +764,7 @@ KEY_SPECS: dict[str, dict[str, str]] = {
             "(`<folder>/simple/`, HTML and JSON) that `pip install --index-url file://…/simple/` reads; "
             "no token, no upload-url or index-url"),
     f"{REPO}.dev-versions": dict(
-        type="bool", allowed=_BOOL, example="false", example_repository="local",
+        type="bool", allowed=BOOL_WORDS, example="false", example_repository="local",
         doc="development versions (an untagged or dirty checkout, a fallback-version) may be published here, "
             "local versions included; PyPI and TestPyPI refuse local versions"),
     "routes.prerelease": dict(
@@ -788,7 +787,7 @@ KEY_SPECS: dict[str, dict[str, str]] = {
         type="string", allowed="a file name", example='"CHANGELOG.md"',
         doc='the changelog read when `notes = "changelog"` (setting it implies that)'),
     "github-release.provenance": dict(
-        type="bool", allowed=_BOOL, example="true",
+        type="bool", allowed=BOOL_WORDS, example="true",
         doc="the workflow's github-release job also makes GitHub artifact attestations (SLSA build provenance, "
             "`actions/attest-build-provenance`) of the assets, with `id-token: write` and `attestations: write` "
             "in that job only"),

@@ -113,10 +113,10 @@ STEP_KEYS = ("uses", "name", "version", "with")
 
 # The words of each key for the configuration reference (docs/gen/config_ref.py), beside the keys:
 # type, allowed values, an example (a TOML value the docs tests validate) and what it does.
-_BOOL = "`true` or `false`"
+BOOL_WORDS = "`true` or `false`"  # how the docs say a boolean key's allowed values
 KEY_SPECS: dict[str, dict[str, str]] = {
     "pull-request": dict(
-        type="bool", allowed=_BOOL, example="false",
+        type="bool", allowed=BOOL_WORDS, example="false",
         doc="build and test on pull requests too (the publish job is skipped there)"),
     "push-branches": dict(
         type="list of strings", allowed='branch names or patterns (`"main"`, `"release/**"`)',
