@@ -116,7 +116,8 @@ def show_note(output: Output, note: Note) -> None:
 def show_report(output: Output, report: PublishReport) -> None:
     """The summary on stdout; on GitHub Actions the same in the job's summary page."""
     from hatch_manta_release.core.errors import MantaError
-    from hatch_manta_release.github.actions import append_step_summary, on_github_actions
+    from hatch_manta_release.core.github_run import on_github_actions
+    from hatch_manta_release.github.actions import append_step_summary
     from hatch_manta_release.github.summary import publish_markdown
 
     for line in summary_lines(report, verbose=output.verbose):

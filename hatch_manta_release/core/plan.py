@@ -9,7 +9,6 @@ cibuildwheel build identifiers; one ``py3-none-any`` wheel for a pure-Python pro
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion
 
 from hatch_manta_release.core.config import Config, Repository
+from hatch_manta_release.core.github_run import pushed_branch
 from hatch_manta_release.core.names import filename_part
 from hatch_manta_release.core.platforms import Platform, build_identifiers
 from hatch_manta_release.core.project import Project, ProjectInfo, load_project
@@ -335,19 +335,6 @@ def platform_tag_pattern(platform: Platform) -> str:
 def plan_for(root: str | Path = ".", *, repository: str | None = None) -> Plan:
     """:func:`make_plan` for the project at ``root``."""
     return make_plan(load_project(root), repository=repository)
-
-
-def pushed_branch() -> str | None:
-    """The branch whose push started this GitHub Actions run (None: not such a run).
-
-    Pushing a branch and the release tag on its head starts two runs; only the tag's may publish, or the
-    two would race to upload the same files and to make the same GitHub Release.
-    """
-    env = os.environ
-    on_actions = env.get("GITHUB_ACTIONS") == "true"
-    if on_actions and env.get("GITHUB_EVENT_NAME") == "push" and env.get("GITHUB_REF_TYPE") == "branch":
-        return env.get("GITHUB_REF_NAME") or "?"
-    return None
 
 
 def make_plan(project: Project, *, repository: str | None = None) -> Plan:

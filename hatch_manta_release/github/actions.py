@@ -16,14 +16,11 @@ from pathlib import Path
 from typing import TextIO
 
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.github_run import on_github_actions
 from hatch_manta_release.core.redaction import redact
 
 GITHUB_OUTPUT = "GITHUB_OUTPUT"
 GITHUB_STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
-
-
-def on_github_actions(environ: Mapping[str, str] | None = None) -> bool:
-    return (os.environ if environ is None else environ).get("GITHUB_ACTIONS") == "true"
 
 
 def escape_data(text: str) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 from hatch_manta_release.core.config import Repository
 from hatch_manta_release.core.errors import MantaError
+from hatch_manta_release.core.github_run import on_github_actions
 from hatch_manta_release.core.tokens import PYPI_TOKEN as _PYPI_TOKEN
 from hatch_manta_release.core.tokens import PYPI_TOKEN_MIN_LENGTH
 from hatch_manta_release.publish.upload import Credentials
@@ -71,7 +72,7 @@ def uses_trusted_publishing(repository: Repository, environ: Mapping[str, str]) 
         return True
     if repository.trusted_publishing == "auto":
         has_token = bool(repository.token_env and environ.get(repository.token_env, "").strip())
-        return environ.get("GITHUB_ACTIONS") == "true" and not has_token
+        return on_github_actions(environ) and not has_token
     return False
 
 
