@@ -12,6 +12,7 @@ comes after the warm-up), and stays in this process: sessions are never handed t
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import ssl
 import threading
@@ -76,6 +77,7 @@ def _timeout_adapter(timeout: float) -> Any:
     return TimeoutAdapter()  # max_retries=0: one connection per attempt
 
 
+@functools.cache  # one class for every session's pool
 def _https_pool_class() -> Any:
     """urllib3's HTTPS pool, whose idle connections are not taken for closed ones because of TLS 1.3
     session tickets.
